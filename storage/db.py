@@ -1,0 +1,39 @@
+"""Engine and session factory for the configured database."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.settings import ensure_sqlite_directory, normalise_database_url
+
+logger = logging.getLogger(__name__)
+
+
+def create_engine(database_url: str, **kwargs) -> AsyncEngine:
+    """Create an async engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    url = normalise_database_url(database_url)
+    if url.startswith("sqlite"):
+        ensure_sqlite_directory(url)
+        kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """One ``AsyncSession`` per turn or job; objects stay usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)

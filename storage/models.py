@@ -1,0 +1,258 @@
+"""The database tables, as SQLAlchemy 2 typed models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC (the only kind of timestamp stored)."""
+    return datetime.now(timezone.utc)
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class Phase(str, enum.Enum):
+    """When an answer was written."""
+
+    PREPARATION = "preparation"
+    AGREEMENT = "agreement"
+    FOLLOWUP_PREPARATION = "followup_preparation"
+    FOLLOWUP = "followup"
+
+
+class Leader(Base):
+    __tablename__ = "leaders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    aad_object_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    superior_id: Mapped[int | None] = mapped_column(ForeignKey("leaders.id"), index=True)
+    is_hr_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    superior: Mapped["Leader | None"] = relationship(remote_side="Leader.id", lazy="raise")
+
+    def __repr__(self) -> str:  # never include personal content beyond the id
+        return f"Leader(id={self.id})"
+
+
+class Agreement(Base):
+    """One superior–subordinate pair for one year."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("year", "subordinate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    template_id: Mapped[str] = mapped_column(String(100))
+    template_version: Mapped[int] = mapped_column(Integer, default=1)
+    superior_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"), index=True)
+    subordinate_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    meeting_at: Mapped[datetime | None] = mapped_column()
+    superior_prepared_at: Mapped[datetime | None] = mapped_column()
+    subordinate_prepared_at: Mapped[datetime | None] = mapped_column()
+    filled_at: Mapped[datetime | None] = mapped_column()
+    review_comment_at: Mapped[datetime | None] = mapped_column()
+    sign_place_date: Mapped[str | None] = mapped_column(String(200))
+    superior_signed_at: Mapped[datetime | None] = mapped_column()
+    subordinate_signed_at: Mapped[datetime | None] = mapped_column()
+    superior_shares_development: Mapped[bool] = mapped_column(Boolean, default=False)
+    subordinate_shares_development: Mapped[bool] = mapped_column(Boolean, default=False)
+    followup_recorded_at: Mapped[datetime | None] = mapped_column()
+    superior_followup_confirmed_at: Mapped[datetime | None] = mapped_column()
+    subordinate_followup_confirmed_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    superior: Mapped[Leader] = relationship(foreign_keys=[superior_id], lazy="raise")
+    subordinate: Mapped[Leader] = relationship(foreign_keys=[subordinate_id], lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def development_shared(self) -> bool:
+        """Both leaders agreed that Ledelsesutvikling may leave the pair."""
+        return self.superior_shares_development and self.subordinate_shares_development
+
+    def __repr__(self) -> str:
+        return f"Agreement(id={self.id}, year={self.year})"
+
+
+class AgreementEvent(Base):
+    """History of an agreement: planned, prepared, filled, signed, reopened, ..."""
+
+    __tablename__ = "agreement_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("leaders.id"))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Answer(Base):
+    """The current text of one answer; earlier texts live in ``answer_revisions``."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("agreement_id", "question_key", "author_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    question_key: Mapped[str] = mapped_column(String(120))
+    author_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"))
+    phase: Mapped[Phase] = mapped_column(Enum(Phase, native_enum=False, length=30))
+    text: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnswerRevision(Base):
+    """Every text an answer has had, including the current one."""
+
+    __tablename__ = "answer_revisions"
+    __table_args__ = (UniqueConstraint("answer_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Goal(Base):
+    """One "utviklingsmål" with its actions; removed goals are kept with ``removed_at``."""
+
+    __tablename__ = "goals"
+    __table_args__ = (Index("ix_goals_agreement_phase", "agreement_id", "phase", "section_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    section_key: Mapped[str] = mapped_column(String(80))
+    phase: Mapped[Phase] = mapped_column(Enum(Phase, native_enum=False, length=30))
+    author_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
+
+    actions: Mapped[list["GoalAction"]] = relationship(
+        back_populates="goal", order_by="GoalAction.position", lazy="selectin"
+    )
+
+
+class GoalAction(Base):
+    """One "tiltak" under a goal; removed actions are kept with ``removed_at``."""
+
+    __tablename__ = "goal_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
+
+    goal: Mapped[Goal] = relationship(back_populates="actions", lazy="raise")
+
+
+class ConversationRef(Base):
+    """The Teams conversation reference for proactive messages to one leader."""
+
+    __tablename__ = "conversation_refs"
+
+    leader_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"), primary_key=True)
+    reference: Mapped[dict] = mapped_column(JSON)
+    tenant_id: Mapped[str | None] = mapped_column(String(100))
+    service_url: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    unreachable_reason: Mapped[str | None] = mapped_column(String(200))
+    unreachable_at: Mapped[datetime | None] = mapped_column()
+
+
+class ReminderStatus(str, enum.Enum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+class ReminderLog(Base):
+    """One reminder for one recipient about one agreement on one due date, claimed once."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("kind", "recipient_id", "agreement_id", "due_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[ReminderStatus] = mapped_column(
+        Enum(ReminderStatus, native_enum=False, length=20), default=ReminderStatus.CLAIMED
+    )
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+class YearCalendar(Base):
+    """Per-year overrides of the reminder calendar (dates and sending hour)."""
+
+    __tablename__ = "year_calendars"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BotStateItem(Base):
+    """One item of Bot Framework state (dialog stacks, user/conversation state)."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

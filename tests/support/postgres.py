@@ -1,0 +1,95 @@
+"""A throwaway PostgreSQL server for the test session (initdb + pg_ctl on a free port)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+PG_BIN_CANDIDATES = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/local/bin", "/usr/bin")
+
+
+def find_pg_bin() -> Path:
+    """The folder holding ``initdb`` and ``pg_ctl``."""
+    override = os.environ.get("LEDERAVTALE_PG_BIN")
+    candidates = (override,) if override else PG_BIN_CANDIDATES
+    for folder in candidates:
+        if folder and (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
+            return Path(folder)
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    raise RuntimeError(
+        "PostgreSQL's initdb/pg_ctl were not found; run scripts/test, which installs postgresql-15"
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class PostgresServer:
+    root: Path
+    port: int
+    bin_dir: Path
+    run_as: str | None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        command = list(args)
+        if self.run_as:
+            command = ["runuser", "-u", self.run_as, "--", *command]
+        return subprocess.run(command, check=True, capture_output=True, text=True)
+
+    def start(self) -> None:
+        self._run(
+            str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
+            "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync",
+        )
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", options,
+            "-l", str(self.root / "server.log"), "-w", "-t", "60", "start",
+        )
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_postgres() -> PostgresServer:
+    """Start a new server in a temporary folder; the caller must ``stop()`` it."""
+    bin_dir = find_pg_bin()
+    root = Path(tempfile.mkdtemp(prefix="lederavtale-pg-"))
+    run_as = None
+    if os.geteuid() == 0:
+        # initdb refuses to run as root: hand the folder to the postgres system user.
+        run_as = "postgres"
+        user = pwd.getpwnam(run_as)
+        os.chown(root, user.pw_uid, user.pw_gid)
+    server = PostgresServer(root=root, port=free_port(), bin_dir=bin_dir, run_as=run_as)
+    try:
+        server.start()
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"PostgreSQL did not start: {exc.stderr or exc.stdout}") from exc
+    return server
