@@ -1,0 +1,139 @@
+"""The CloudAdapter, with Bot Connector clients reused across turns."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import SimpleNamespace
+
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
+from botframework.connector.auth.authentication_constants import AuthenticationConstants
+
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def _app_id(claims_identity: ClaimsIdentity | None) -> str:
+    if claims_identity is None:
+        return ""
+    claims = claims_identity.claims or {}
+    return (
+        claims.get(AuthenticationConstants.AUDIENCE_CLAIM)
+        or claims.get(AuthenticationConstants.APP_ID_CLAIM)
+        or ""
+    )
+
+
+class _CachingConnectorFactory(ConnectorFactory):
+    """Hands out one ConnectorClient per (app id, service URL, audience)."""
+
+    def __init__(self, owner: "ReusingBotFrameworkAuthentication", inner: ConnectorFactory, app_id: str):
+        self._owner = owner
+        self._inner = inner
+        self._app_id = app_id
+
+    async def create(self, service_url: str, audience: str = None) -> ConnectorClient:
+        return await self._owner.connector_client(self._inner, self._app_id, service_url, audience)
+
+
+class ReusingBotFrameworkAuthentication(BotFrameworkAuthentication):
+    """Wraps a BotFrameworkAuthentication so that HTTP clients are built once, not per turn.
+
+    botbuilder builds a new ConnectorClient and UserTokenClient (each with its own HTTP
+    session and credentials) on every turn, which costs most of a turn's CPU.
+    """
+
+    def __init__(self, inner: BotFrameworkAuthentication):
+        self._inner = inner
+        self._connectors: dict[tuple[str, str, str | None], ConnectorClient] = {}
+        self._user_token_clients: dict[str, UserTokenClient] = {}
+        self._lock = asyncio.Lock()
+
+    async def connector_client(
+        self, factory: ConnectorFactory, app_id: str, service_url: str, audience: str | None
+    ) -> ConnectorClient:
+        key = (app_id, service_url, audience)
+        client = self._connectors.get(key)
+        if client is None:
+            async with self._lock:
+                client = self._connectors.get(key)
+                if client is None:
+                    client = await factory.create(service_url, audience)
+                    self._connectors[key] = client
+        return client
+
+    async def authenticate_request(self, activity, auth_header: str) -> AuthenticateRequestResult:
+        result = await self._inner.authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = _CachingConnectorFactory(
+                self, result.connector_factory, _app_id(result.claims_identity)
+            )
+        return result
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str):
+        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _CachingConnectorFactory(
+            self, self._inner.create_connector_factory(claims_identity), _app_id(claims_identity)
+        )
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        app_id = _app_id(claims_identity)
+        client = self._user_token_clients.get(app_id)
+        if client is None:
+            client = await self._inner.create_user_token_client(claims_identity)
+            self._user_token_clients[app_id] = client
+        return client
+
+    def create_bot_framework_client(self):
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        return await self._inner.authenticate_channel_request(auth_header)
+
+    async def close(self) -> None:
+        """Close the cached HTTP clients."""
+        clients = list(self._connectors.values())
+        self._connectors.clear()
+        self._user_token_clients.clear()
+        for client in clients:
+            try:
+                await client.__aexit__(None, None, None)
+            except Exception:  # closing is best effort at shutdown
+                logger.warning("Could not close a Bot Connector client", exc_info=True)
+
+
+def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
+    """The attribute names botbuilder's configuration classes read."""
+    return SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password,
+        APP_TYPE=settings.app_type,
+        APP_TENANTID=settings.app_tenant_id,
+    )
+
+
+def create_authentication(settings: Settings) -> ReusingBotFrameworkAuthentication:
+    """Bot Framework authentication from the settings, with client reuse."""
+    return ReusingBotFrameworkAuthentication(
+        ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings))
+    )
+
+
+def create_adapter(settings: Settings) -> tuple[CloudAdapter, ReusingBotFrameworkAuthentication]:
+    """A CloudAdapter and the authentication it uses (close the latter at shutdown)."""
+    authentication = create_authentication(settings)
+    return CloudAdapter(authentication), authentication

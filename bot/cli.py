@@ -1,0 +1,62 @@
+"""The ``lederavtale`` command line: each command group lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError
+
+logger = logging.getLogger(__name__)
+
+#: Modules that each provide ``register(subparsers)``; a parser's ``handler(args, settings)``
+#: is a coroutine function returning the process exit code.
+COMMAND_MODULES = (
+    "bot.commands.db",
+    "bot.commands.leaders",
+    "bot.commands.status",
+    "bot.commands.serve",
+    "scheduler.commands",
+    "bot.commands.teams_package",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lederavtale", description="Lederavtale-boten for Lørenskog kommune"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lederavtale`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        sys.stderr.write(f"lederavtale: configuration error: {exc}\n")
+        return 2
+    return asyncio.run(args.handler(args, settings))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The vocabulary of card buttons (Action.Submit data), shared by dialogs and reminder cards.
+
+A submit carries ``{"action": <one of ACTIONS>, "agreement_id": <int>, ...}``.
+"""
+
+from __future__ import annotations
+
+OPEN_MENU = "menu"
+OPEN_READING = "reading"
+PLAN = "plan"
+PREPARE = "prepare"
+FILL = "fill"
+REVIEW = "review"
+SIGN = "sign"
+FOLLOWUP_REFLECT = "followup_reflect"
+FOLLOWUP_RECORD = "followup_record"
+FOLLOWUP_CONFIRM = "followup_confirm"
+HELP = "hjelp"
+STATUS = "status"
+CANCEL = "avbryt"
+
+#: Actions that start a flow for one agreement from a card (e.g. a reminder's button).
+FLOW_ACTIONS = frozenset(
+    {PLAN, PREPARE, FILL, REVIEW, SIGN, FOLLOWUP_REFLECT, FOLLOWUP_RECORD, FOLLOWUP_CONFIRM}
+)
+ACTIONS = FLOW_ACTIONS | {OPEN_MENU, OPEN_READING, HELP, STATUS, CANCEL}
+
+
+def submit_data(action: str, agreement_id: int | None = None, **extra: object) -> dict[str, object]:
+    """The ``data`` of an Action.Submit that asks for ``action``."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown card action {action!r}")
+    data: dict[str, object] = {"action": action}
+    if agreement_id is not None:
+        data["agreement_id"] = agreement_id
+    data.update(extra)
+    return data

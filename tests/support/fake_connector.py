@@ -1,0 +1,194 @@
+"""A fake Bot Connector service: a real aiohttp server on 127.0.0.1 that records what the bot sends.
+
+It can be told to answer with failures (429 with Retry-After, 5xx, 403, 404), per conversation
+or for the next N requests, and to enforce a request rate like Teams does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Recorded:
+    """One activity the bot sent."""
+
+    conversation_id: str
+    activity: dict[str, Any]
+    at: float
+    authorization: str | None
+
+    @property
+    def text(self) -> str:
+        return self.activity.get("text") or ""
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            attachment.get("content") or {}
+            for attachment in self.activity.get("attachments") or []
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+
+@dataclass
+class _Failure:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    remaining: int = 1
+
+
+class FakeConnector:
+    """Records activities posted to ``/v3/conversations/...``."""
+
+    def __init__(self, rate_limit_per_second: float | None = None) -> None:
+        self.activities: list[Recorded] = []
+        self.requests = 0
+        self.rejected_for_rate = 0
+        self.members: dict[str, dict[str, Any]] = {}
+        self.rate_limit_per_second = rate_limit_per_second
+        self._next_failures: deque[_Failure] = deque()
+        self._conversation_failures: dict[str, _Failure] = {}
+        self._window: deque[float] = deque()
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- telling it how to answer -------------------------------------------------
+
+    def fail_next(self, status: int, count: int = 1, headers: dict[str, str] | None = None) -> None:
+        """Answer the next ``count`` activity posts with ``status``."""
+        self._next_failures.append(_Failure(status, headers or {}, count))
+
+    def fail_conversation(
+        self, conversation_id: str, status: int, count: int = 10**9, headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer posts into one conversation with ``status`` (by default for ever)."""
+        self._conversation_failures[conversation_id] = _Failure(status, headers or {}, count)
+
+    def add_member(self, member_id: str, **fields: Any) -> None:
+        """Make ``GET /v3/conversations/{id}/members/{member_id}`` return these fields."""
+        self.members[member_id] = {"id": member_id, **fields}
+
+    # --- reading what was sent ----------------------------------------------------
+
+    def sent_to(self, conversation_id: str) -> list[Recorded]:
+        return [item for item in self.activities if item.conversation_id == conversation_id]
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> list[Recorded]:
+        """Wait until at least ``count`` activities were recorded."""
+        deadline = time.monotonic() + timeout
+        while len(self.activities) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"expected {count} activities, got {len(self.activities)}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+        return self.activities
+
+    def clear(self) -> None:
+        self.activities.clear()
+
+    # --- server -------------------------------------------------------------------
+
+    async def start(self) -> "FakeConnector":
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/v3/conversations/{conversation_id}/activities", self._post_activity)
+        app.router.add_post(
+            "/v3/conversations/{conversation_id}/activities/{activity_id}", self._post_activity
+        )
+        app.router.add_put(
+            "/v3/conversations/{conversation_id}/activities/{activity_id}", self._post_activity
+        )
+        app.router.add_get(
+            "/v3/conversations/{conversation_id}/members/{member_id}", self._get_member
+        )
+        app.router.add_post("/v3/conversations", self._create_conversation)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> "FakeConnector":
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _rate_exceeded(self) -> bool:
+        if not self.rate_limit_per_second:
+            return False
+        now = time.monotonic()
+        while self._window and now - self._window[0] >= 1.0:
+            self._window.popleft()
+        if len(self._window) >= self.rate_limit_per_second:
+            return True
+        self._window.append(now)
+        return False
+
+    def _scripted_failure(self, conversation_id: str) -> _Failure | None:
+        failure = self._conversation_failures.get(conversation_id)
+        if failure is None and self._next_failures:
+            failure = self._next_failures[0]
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                self._next_failures.popleft()
+            return failure
+        if failure is not None:
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                del self._conversation_failures[conversation_id]
+        return failure
+
+    async def _post_activity(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        conversation_id = request.match_info["conversation_id"]
+        if self._rate_exceeded():
+            self.rejected_for_rate += 1
+            return web.json_response(
+                {"error": {"code": "TooManyRequests"}}, status=429, headers={"Retry-After": "1"}
+            )
+        failure = self._scripted_failure(conversation_id)
+        if failure is not None:
+            return web.json_response(
+                {"error": {"code": "Scripted", "message": str(failure.status)}},
+                status=failure.status,
+                headers=failure.headers,
+            )
+        activity = await request.json()
+        self.activities.append(
+            Recorded(conversation_id, activity, time.monotonic(), request.headers.get("Authorization"))
+        )
+        self._changed.set()
+        return web.json_response({"id": f"activity-{next(self._ids)}"})
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        member = self.members.get(request.match_info["member_id"])
+        if member is None:
+            return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
+        return web.json_response(member)
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        return web.json_response({"id": f"conversation-{next(self._ids)}", "activityId": ""})
