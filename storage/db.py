@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -37,3 +39,19 @@ def create_engine(database_url: str, **kwargs) -> AsyncEngine:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """One ``AsyncSession`` per turn or job; objects stay usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def open_database(
+    database_url: str, *, migrate: bool = True
+) -> AsyncIterator[tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
+    """Engine and session factory for one command or service run, migrated first."""
+    from storage.migrate import upgrade  # imported here: Alembic is only needed when migrating
+
+    engine = create_engine(database_url)
+    try:
+        if migrate:
+            await upgrade(engine)
+        yield engine, create_session_factory(engine)
+    finally:
+        await engine.dispose()

@@ -178,6 +178,11 @@ class Goal(Base):
         back_populates="goal", order_by="GoalAction.position", lazy="selectin"
     )
 
+    @property
+    def current_actions(self) -> list["GoalAction"]:
+        """The actions not removed."""
+        return [action for action in self.actions if action.removed_at is None]
+
 
 class GoalAction(Base):
     """One "tiltak" under a goal; removed actions are kept with ``removed_at``."""

@@ -1,0 +1,427 @@
+"""The agreement form as versioned data: one YAML file per year's template, validated on load."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+_TEMPLATE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+class TemplateError(ValueError):
+    """A template that cannot be used; the message names the file and the problem."""
+
+
+class FieldKind(str, enum.Enum):
+    """How a field is answered."""
+
+    TEXT = "text"
+    NOTE = "note"
+    PLATFORM_CHOICE = "platform_choice"
+    GOALS = "goals"
+
+
+@dataclass(frozen=True)
+class PlatformStatement:
+    """One of the Lederplattformen statements, with a key that stays stable across years."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ReadingSection:
+    """A section shown as reading material; only the platform section has ``statements``."""
+
+    key: str
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    intro: str | None = None
+    items: tuple[str, ...] = ()
+    statements: tuple[PlatformStatement, ...] = ()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One thing a leader answers; ``heading`` is shown above it when the form has one."""
+
+    key: str
+    kind: FieldKind
+    label: str
+    help: str | None = None
+    heading: str | None = None
+    min_choices: int | None = None
+    max_choices: int | None = None
+
+
+@dataclass(frozen=True)
+class AnswerSection:
+    """A section of the form that the leaders answer."""
+
+    key: str
+    heading: str
+    paragraphs: tuple[str, ...]
+    private: bool
+    privacy_notice: str | None
+    fields: tuple[Field, ...]
+    intro: str | None = None
+
+
+@dataclass(frozen=True)
+class Followup(AnswerSection):
+    """The autumn follow-up: shaped like an answered section, answered after signing."""
+
+
+@dataclass(frozen=True)
+class Signing:
+    """The labels of the signature block."""
+
+    place_and_date: str
+    subordinate: str
+    superior: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The municipality's footer, for the help card."""
+
+    name: str
+    address: str
+    phone_label: str
+    phone: str
+    email: str
+    web: str
+
+    @property
+    def web_url(self) -> str:
+        """The web address as a link."""
+        return f"https://{self.web}"
+
+    def lines(self) -> tuple[str, ...]:
+        """The footer as the form prints it, one line each."""
+        return (self.name, self.address, f"{self.phone_label}: {self.phone}", self.email, self.web)
+
+
+@dataclass(frozen=True)
+class Template:
+    """One year's agreement form."""
+
+    id: str
+    version: int
+    year: int
+    title: str
+    subtitle: str
+    reading: tuple[ReadingSection, ...]
+    sections: tuple[AnswerSection, ...]
+    signing: Signing
+    followup: Followup
+    contact: Contact
+
+    def section(self, key: str) -> AnswerSection:
+        """The answered section (or the follow-up) with this key."""
+        for section in (*self.sections, self.followup):
+            if section.key == key:
+                return section
+        raise KeyError(f"template {self.id} v{self.version} has no section {key!r}")
+
+    def section_of(self, field_key: str) -> AnswerSection:
+        """The section (or the follow-up) that holds this field."""
+        for section in (*self.sections, self.followup):
+            if any(f.key == field_key for f in section.fields):
+                return section
+        raise KeyError(f"template {self.id} v{self.version} has no field {field_key!r}")
+
+    def field(self, key: str) -> Field:
+        """The field with this key, from any section or the follow-up."""
+        for f in self.all_fields():
+            if f.key == key:
+                return f
+        raise KeyError(f"template {self.id} v{self.version} has no field {key!r}")
+
+    def all_fields(self) -> tuple[Field, ...]:
+        """Every field in form order: the answered sections, then the follow-up."""
+        return tuple(f for section in (*self.sections, self.followup) for f in section.fields)
+
+    def followup_fields(self) -> tuple[Field, ...]:
+        """The fields of the autumn follow-up."""
+        return self.followup.fields
+
+    @property
+    def platform_statements(self) -> tuple[PlatformStatement, ...]:
+        """The Lederplattformen statements, in form order."""
+        return next((r.statements for r in self.reading if r.statements), ())
+
+    def statement(self, key: str) -> PlatformStatement:
+        """The platform statement with this key."""
+        for statement in self.platform_statements:
+            if statement.key == key:
+                return statement
+        raise KeyError(f"template {self.id} v{self.version} has no platform statement {key!r}")
+
+    @property
+    def private_section_keys(self) -> frozenset[str]:
+        """Keys of the sections that never leave the two leaders."""
+        return frozenset(s.key for s in (*self.sections, self.followup) if s.private)
+
+    def texts(self) -> tuple[str, ...]:
+        """Every text a leader can read in this template, for completeness checks."""
+        out = [self.title, self.subtitle]
+        for r in self.reading:
+            out += [r.heading, *r.paragraphs, *([r.intro] if r.intro else []), *r.items]
+        for s in (*self.sections, self.followup):
+            out += [s.heading, *s.paragraphs]
+            out += [t for t in (s.privacy_notice, s.intro) if t]
+            for f in s.fields:
+                out += [t for t in (f.heading, f.label, f.help) if t]
+        out += [self.signing.place_and_date, self.signing.subordinate, self.signing.superior]
+        return (*out, *self.contact.lines())
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} given twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _Parser:
+    """Turns the YAML data of one file into a Template, failing with the file and the place."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, problem: str) -> NoReturn:
+        raise TemplateError(f"{self.source}: {where}: {problem}")
+
+    def mapping(self, value: Any, where: str, required: set[str], optional: set[str] = set()) -> dict:
+        if not isinstance(value, dict):
+            self.fail(where, "must be a mapping")
+        missing = sorted(required - value.keys())
+        if missing:
+            self.fail(where, f"missing required key {', '.join(map(repr, missing))}")
+        unknown = sorted(map(str, value.keys() - required - optional))
+        if unknown:
+            self.fail(where, f"unknown key {', '.join(map(repr, unknown))}")
+        return value
+
+    def text(self, value: Any, where: str) -> str:
+        if not isinstance(value, str):
+            self.fail(where, f"must be text, not {type(value).__name__}")
+        if not value.strip():
+            self.fail(where, "empty text")
+        return value
+
+    def optional_text(self, data: dict, name: str, where: str) -> str | None:
+        return self.text(data[name], f"{where}.{name}") if name in data else None
+
+    def texts(self, data: dict, name: str, where: str) -> tuple[str, ...]:
+        return tuple(self.text(v, f"{where}.{name}[{i}]") for i, v in enumerate(self.seq(data, name, where)))
+
+    def seq(self, data: dict, name: str, where: str) -> list:
+        value = data.get(name, [])
+        if not isinstance(value, list):
+            self.fail(f"{where}.{name}", "must be a list")
+        return value
+
+    def integer(self, value: Any, where: str, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fail(where, f"must be a whole number of at least {minimum}")
+        return value
+
+    def template(self, raw: Any) -> Template:
+        top = {"id", "version", "year", "title", "subtitle", "reading", "sections", "signing", "followup", "contact"}
+        data = self.mapping(raw, "template", top)
+        reading = tuple(self.reading(r, f"reading[{i}]") for i, r in enumerate(self.seq(data, "reading", "template")))
+        sections = tuple(
+            self.section(s, f"sections[{i}]", AnswerSection) for i, s in enumerate(self.seq(data, "sections", "template"))
+        )
+        signing = self.mapping(data["signing"], "signing", {"sted_og_dato", "underordnet", "overordnet"})
+        contact = self.mapping(data["contact"], "contact", {"name", "address", "phone_label", "phone", "email", "web"})
+        template = Template(
+            id=self.text(data["id"], "id"),
+            version=self.integer(data["version"], "version", 1),
+            year=self.integer(data["year"], "year", 2000),
+            title=self.text(data["title"], "title"),
+            subtitle=self.text(data["subtitle"], "subtitle"),
+            reading=reading,
+            sections=sections,
+            signing=Signing(*(self.text(signing[k], f"signing.{k}") for k in ("sted_og_dato", "underordnet", "overordnet"))),
+            followup=self.section(data["followup"], "followup", Followup),
+            contact=Contact(**{k: self.text(v, f"contact.{k}") for k, v in contact.items()}),
+        )
+        self.check(template)
+        return template
+
+    def reading(self, raw: Any, where: str) -> ReadingSection:
+        data = self.mapping(raw, where, {"key", "heading"}, {"paragraphs", "intro", "items"})
+        items, statements = [], []
+        for i, item in enumerate(self.seq(data, "items", where)):
+            if isinstance(item, dict):
+                item = self.mapping(item, f"{where}.items[{i}]", {"key", "text"})
+                statements.append(PlatformStatement(self.key(item["key"], f"{where}.items[{i}].key"), ""))
+                item = item["text"]
+            items.append(self.text(item, f"{where}.items[{i}]"))
+        if statements and len(statements) != len(items):
+            self.fail(f"{where}.items", "either every item has a key (platform statements) or none has")
+        section = ReadingSection(
+            key=self.key(data["key"], f"{where}.key"),
+            heading=self.text(data["heading"], f"{where}.heading"),
+            paragraphs=self.texts(data, "paragraphs", where),
+            intro=self.optional_text(data, "intro", where),
+            items=tuple(items),
+            statements=tuple(PlatformStatement(s.key, text) for s, text in zip(statements, items)),
+        )
+        if not section.paragraphs and not section.items:
+            self.fail(where, "has neither paragraphs nor items")
+        return section
+
+    def section(self, raw: Any, where: str, cls: type[AnswerSection]) -> AnswerSection:
+        data = self.mapping(raw, where, {"key", "heading", "private", "fields"}, {"paragraphs", "privacy_notice", "intro"})
+        key = self.key(data["key"], f"{where}.key")
+        if not isinstance(data["private"], bool):
+            self.fail(f"{where}.private", "must be true or false")
+        if data["private"] and "privacy_notice" not in data:
+            self.fail(where, f"private section {key!r} needs a privacy_notice")
+        fields = tuple(self.field(f, f"{where}.fields[{i}]", key) for i, f in enumerate(self.seq(data, "fields", where)))
+        if not fields:
+            self.fail(f"{where}.fields", "a section needs at least one field")
+        return cls(
+            key=key,
+            heading=self.text(data["heading"], f"{where}.heading"),
+            paragraphs=self.texts(data, "paragraphs", where),
+            private=data["private"],
+            privacy_notice=self.optional_text(data, "privacy_notice", where),
+            fields=fields,
+            intro=self.optional_text(data, "intro", where),
+        )
+
+    def field(self, raw: Any, where: str, section_key: str) -> Field:
+        data = self.mapping(raw, where, {"key", "kind", "label"}, {"help", "heading", "min", "max"})
+        key = self.key(data["key"], f"{where}.key")
+        if not key.startswith(f"{section_key}.") or key == f"{section_key}.":
+            self.fail(f"{where}.key", f"{key!r} must start with its section's key, as in '{section_key}.name'")
+        try:
+            kind = FieldKind(data["kind"])
+        except ValueError:
+            self.fail(f"{where}.kind", f"unknown field kind {data['kind']!r}; known: {', '.join(k.value for k in FieldKind)}")
+        is_choice = kind is FieldKind.PLATFORM_CHOICE
+        if is_choice != ("min" in data and "max" in data) or (not is_choice and ("min" in data or "max" in data)):
+            self.fail(where, "min and max are required for platform_choice and allowed only there")
+        return Field(
+            key=key,
+            kind=kind,
+            label=self.text(data["label"], f"{where}.label"),
+            help=self.optional_text(data, "help", where),
+            heading=self.optional_text(data, "heading", where),
+            min_choices=self.integer(data["min"], f"{where}.min", 1) if is_choice else None,
+            max_choices=self.integer(data["max"], f"{where}.max", 1) if is_choice else None,
+        )
+
+    def key(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)*", value):
+            self.fail(where, f"{value!r} is not a key (lower-case letters, digits, _ and dots)")
+        return value
+
+    def check(self, template: Template) -> None:
+        """Rules that span the whole template."""
+        self.unique("reading section key", (r.key for r in template.reading))
+        self.unique("section key", (s.key for s in (*template.sections, template.followup)))
+        self.unique("field key", (f.key for f in template.all_fields()))
+        self.unique("platform statement key", (s.key for s in template.platform_statements))
+        if sum(1 for r in template.reading if r.statements) > 1:
+            self.fail("reading", "platform statements (items with keys) may be given in one reading section only")
+        if not template.private_section_keys:
+            self.fail("sections", "no section is marked private: true")
+        count = len(template.platform_statements)
+        for f in template.all_fields():
+            if f.kind is FieldKind.PLATFORM_CHOICE and not (1 <= f.min_choices <= f.max_choices <= count):
+                self.fail(
+                    f.key,
+                    f"platform_choice min {f.min_choices} and max {f.max_choices} are out of range: "
+                    f"need 1 <= min <= max <= {count} (the number of platform statements)",
+                )
+
+    def unique(self, what: str, keys: Iterable[str]) -> None:
+        seen: set[str] = set()
+        for key in keys:
+            if key in seen:
+                self.fail("template", f"duplicate {what} {key!r}")
+            seen.add(key)
+
+
+def load_template_file(path: str | Path) -> Template:
+    """Load and validate one template file."""
+    path = Path(path)
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except OSError as exc:
+        raise TemplateError(f"{path}: cannot read the file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"{path}: not UTF-8 text: {exc.reason}") from exc
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"{path}: invalid YAML: {exc}") from exc
+    return _Parser(str(path)).template(raw)
+
+
+def available_templates() -> list[str]:
+    """The ids of the shipped templates, sorted."""
+    return sorted(p.stem for p in TEMPLATES_DIR.glob("*.yaml"))
+
+
+@functools.cache
+def load_template(template_id: str) -> Template:
+    """The shipped template with this id (loaded once)."""
+    if not isinstance(template_id, str) or not _TEMPLATE_ID.fullmatch(template_id):
+        raise TemplateError(f"{template_id!r} is not a template id")
+    path = TEMPLATES_DIR / f"{template_id}.yaml"
+    if not path.is_file():
+        raise TemplateError(f"no template {template_id!r}; available: {', '.join(available_templates()) or 'none'}")
+    template = load_template_file(path)
+    if template.id != template_id:
+        raise TemplateError(f"{path}: id: {template.id!r} does not match the file name {template_id!r}")
+    return template
+
+
+def default_template_id_for_year(year: int) -> str:
+    """The id of the newest template made for this year or an earlier one."""
+    candidates = [t for t in map(load_template, available_templates()) if t.year <= year]
+    if not candidates:
+        raise TemplateError(f"no agreement template for {year} or earlier")
+    return max(candidates, key=lambda t: t.year).id
+
+
+def validate_all_templates() -> list[Template]:
+    """Load every shipped template at service start; fails on the first bad one."""
+    templates = [load_template(template_id) for template_id in available_templates()]
+    if not templates:
+        raise TemplateError(f"{TEMPLATES_DIR}: no template files (*.yaml)")
+    years: dict[int, str] = {}
+    for template in templates:
+        if template.year in years:
+            raise TemplateError(f"templates {years[template.year]!r} and {template.id!r} are both for {template.year}")
+        years[template.year] = template.id
+    logger.info("Loaded %d agreement template(s): %s", len(templates), ", ".join(t.id for t in templates))
+    return templates

@@ -1,0 +1,59 @@
+"""``lederavtale leaders import FILE`` and ``lederavtale demo``: load the leader hierarchy."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from agreement.template import default_template_id_for_year
+from bot.commands.common import add_year_argument, current_year
+from bot.settings import Settings
+from storage.db import open_database
+from storage.leader_import import CsvImportError, ImportResult, import_leaders, load_demo
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    leaders = subparsers.add_parser("leaders", help="the leader hierarchy")
+    leaders_sub = leaders.add_subparsers(dest="leaders_command", required=True)
+    do_import = leaders_sub.add_parser(
+        "import", help="import leaders from CSV and create the year's agreements"
+    )
+    do_import.add_argument("file", type=Path, help="CSV: name, email, aad_object_id, unit, superior_email")
+    add_year_argument(do_import)
+    do_import.set_defaults(handler=_import)
+
+    demo = subparsers.add_parser("demo", help="load the demo municipality (Agents Playground users)")
+    add_year_argument(demo)
+    demo.set_defaults(handler=_demo)
+
+
+def _print_result(result: ImportResult) -> None:
+    print(result.summary())
+
+
+async def _import(args: argparse.Namespace, settings: Settings) -> int:
+    year = args.year or current_year(settings)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        sys.stderr.write(f"Kunne ikke lese {args.file}: {exc.strerror}\n")
+        return 2
+    async with open_database(settings.database_url) as (_engine, session_factory):
+        try:
+            result = await import_leaders(
+                session_factory, data, year, default_template_id_for_year(year)
+            )
+        except CsvImportError as exc:
+            sys.stderr.write(f"Filen {args.file} ble ikke importert. Ingenting er endret.\n{exc}\n")
+            return 1
+    _print_result(result)
+    return 0
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    year = args.year or current_year(settings)
+    async with open_database(settings.database_url) as (_engine, session_factory):
+        result = await load_demo(session_factory, year, default_template_id_for_year(year))
+    _print_result(result)
+    return 0

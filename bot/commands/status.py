@@ -1,0 +1,60 @@
+"""``lederavtale status``: every agreement of a year with its status, never its content."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from agreement.service import StatusRow, status_rows
+from agreement.status import AgreementStatus
+from bot.commands.common import add_year_argument, current_year
+from bot.settings import Settings
+from storage.db import open_database
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    status = subparsers.add_parser("status", help="status of the year's agreements (no content)")
+    add_year_argument(status)
+    status.set_defaults(handler=_status)
+
+
+def _when(value: datetime | None, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%d.%m.%Y %H:%M") if value else "-"
+
+
+def format_status(rows: list[StatusRow], year: int, zone: ZoneInfo) -> str:
+    """A plain table of status rows followed by a count per status."""
+    if not rows:
+        return f"Ingen lederavtaler for {year}. Importer ledere med «lederavtale leaders import»."
+    header = ("Overordnet leder", "Underordnet leder", "Enhet", "Status", "Møte", "Signert")
+    lines = [header]
+    for row in rows:
+        signed = "begge" if row.superior_signed_at and row.subordinate_signed_at else (
+            "én av to" if row.superior_signed_at or row.subordinate_signed_at else "-"
+        )
+        lines.append(
+            (row.superior_name, row.subordinate_name, row.unit, row.status.label,
+             _when(row.meeting_at, zone), signed)
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = [f"Lederavtaler {year}"]
+    for index, line in enumerate(lines):
+        out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
+        if index == 0:
+            out.append("  ".join("-" * w for w in widths))
+    counts = {status: 0 for status in AgreementStatus}
+    for row in rows:
+        counts[row.status] += 1
+    out.append("")
+    out.append(", ".join(f"{status.label}: {count}" for status, count in counts.items()))
+    return "\n".join(out)
+
+
+async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    year = args.year or current_year(settings)
+    async with open_database(settings.database_url) as (_engine, session_factory):
+        async with session_factory() as session:
+            rows = await status_rows(session, year)
+    print(format_status(rows, year, ZoneInfo(settings.timezone)))
+    return 0
