@@ -8,8 +8,10 @@ Reads of content go through :func:`read_answers` / :func:`list_goals`, which app
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -278,6 +280,8 @@ async def _store_answer(
             Answer.author_id == opened.viewer.id,
             Answer.phase == phase,
         )
+        # Lock the row so that two writes of the same answer take turns (PostgreSQL).
+        .with_for_update()
     )
     if answer is not None and answer.text == text:
         return answer
@@ -712,7 +716,7 @@ async def run_in_transaction(
     session_factory: async_sessionmaker[AsyncSession],
     work: Callable[[AsyncSession], Awaitable[T]],
     *,
-    attempts: int = 3,
+    attempts: int = 5,
 ) -> T:
     """Run ``work`` in its own transaction and commit; retry when a concurrent change collides."""
     for attempt in range(1, attempts + 1):
@@ -726,4 +730,5 @@ async def run_in_transaction(
                 if attempt == attempts:
                     raise ConcurrentChange("gave up after repeated concurrent changes") from None
                 logger.info("Concurrent change, retrying (attempt %d)", attempt)
+        await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
     raise AssertionError("unreachable")

@@ -6,7 +6,7 @@ import enum
 import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -207,6 +207,14 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+_TOP_KEYS = (
+    "id", "version", "year", "title", "subtitle", "reading", "sections", "signing", "followup", "contact"
+)
+_SIGNING_KEYS = ("sted_og_dato", "underordnet", "overordnet")
+_CONTACT_KEYS = ("name", "address", "phone_label", "phone", "email", "web")
+_KEY = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
+
+
 class _Parser:
     """Turns the YAML data of one file into a Template, failing with the file and the place."""
 
@@ -216,16 +224,23 @@ class _Parser:
     def fail(self, where: str, problem: str) -> NoReturn:
         raise TemplateError(f"{self.source}: {where}: {problem}")
 
-    def mapping(self, value: Any, where: str, required: set[str], optional: set[str] = set()) -> dict:
+    def mapping(self, value: Any, where: str, required: Iterable[str], optional: Iterable[str] = ()) -> dict:
         if not isinstance(value, dict):
             self.fail(where, "must be a mapping")
-        missing = sorted(required - value.keys())
+        missing = sorted(set(required) - value.keys())
         if missing:
             self.fail(where, f"missing required key {', '.join(map(repr, missing))}")
-        unknown = sorted(map(str, value.keys() - required - optional))
+        unknown = sorted(map(str, value.keys() - set(required) - set(optional)))
         if unknown:
             self.fail(where, f"unknown key {', '.join(map(repr, unknown))}")
         return value
+
+    def each(self, data: dict, name: str, where: str) -> Iterator[tuple[Any, str]]:
+        """The items of an optional list, each with its place for messages."""
+        value = data.get(name, [])
+        if not isinstance(value, list):
+            self.fail(f"{where}.{name}", "must be a list")
+        return ((item, f"{where}.{name}[{i}]") for i, item in enumerate(value))
 
     def text(self, value: Any, where: str) -> str:
         if not isinstance(value, str):
@@ -238,53 +253,49 @@ class _Parser:
         return self.text(data[name], f"{where}.{name}") if name in data else None
 
     def texts(self, data: dict, name: str, where: str) -> tuple[str, ...]:
-        return tuple(self.text(v, f"{where}.{name}[{i}]") for i, v in enumerate(self.seq(data, name, where)))
-
-    def seq(self, data: dict, name: str, where: str) -> list:
-        value = data.get(name, [])
-        if not isinstance(value, list):
-            self.fail(f"{where}.{name}", "must be a list")
-        return value
+        return tuple(self.text(value, at) for value, at in self.each(data, name, where))
 
     def integer(self, value: Any, where: str, minimum: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.fail(where, f"must be a whole number of at least {minimum}")
         return value
 
+    def key(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not _KEY.fullmatch(value):
+            self.fail(where, f"{value!r} is not a key (lower-case letters, digits, _ and dots)")
+        return value
+
     def template(self, raw: Any) -> Template:
-        top = {"id", "version", "year", "title", "subtitle", "reading", "sections", "signing", "followup", "contact"}
-        data = self.mapping(raw, "template", top)
-        reading = tuple(self.reading(r, f"reading[{i}]") for i, r in enumerate(self.seq(data, "reading", "template")))
-        sections = tuple(
-            self.section(s, f"sections[{i}]", AnswerSection) for i, s in enumerate(self.seq(data, "sections", "template"))
-        )
-        signing = self.mapping(data["signing"], "signing", {"sted_og_dato", "underordnet", "overordnet"})
-        contact = self.mapping(data["contact"], "contact", {"name", "address", "phone_label", "phone", "email", "web"})
+        data = self.mapping(raw, "template", _TOP_KEYS)
+        signing = self.mapping(data["signing"], "signing", _SIGNING_KEYS)
+        contact = self.mapping(data["contact"], "contact", _CONTACT_KEYS)
         template = Template(
             id=self.text(data["id"], "id"),
             version=self.integer(data["version"], "version", 1),
             year=self.integer(data["year"], "year", 2000),
             title=self.text(data["title"], "title"),
             subtitle=self.text(data["subtitle"], "subtitle"),
-            reading=reading,
-            sections=sections,
-            signing=Signing(*(self.text(signing[k], f"signing.{k}") for k in ("sted_og_dato", "underordnet", "overordnet"))),
+            reading=tuple(self.reading(r, at) for r, at in self.each(data, "reading", "template")),
+            sections=tuple(
+                self.section(s, at, AnswerSection) for s, at in self.each(data, "sections", "template")
+            ),
+            signing=Signing(*(self.text(signing[k], f"signing.{k}") for k in _SIGNING_KEYS)),
             followup=self.section(data["followup"], "followup", Followup),
-            contact=Contact(**{k: self.text(v, f"contact.{k}") for k, v in contact.items()}),
+            contact=Contact(*(self.text(contact[k], f"contact.{k}") for k in _CONTACT_KEYS)),
         )
         self.check(template)
         return template
 
     def reading(self, raw: Any, where: str) -> ReadingSection:
         data = self.mapping(raw, where, {"key", "heading"}, {"paragraphs", "intro", "items"})
-        items, statements = [], []
-        for i, item in enumerate(self.seq(data, "items", where)):
+        keys, items = [], []
+        for item, at in self.each(data, "items", where):
             if isinstance(item, dict):
-                item = self.mapping(item, f"{where}.items[{i}]", {"key", "text"})
-                statements.append(PlatformStatement(self.key(item["key"], f"{where}.items[{i}].key"), ""))
-                item = item["text"]
-            items.append(self.text(item, f"{where}.items[{i}]"))
-        if statements and len(statements) != len(items):
+                item = self.mapping(item, at, {"key", "text"})
+                keys.append(self.key(item["key"], f"{at}.key"))
+                at, item = f"{at}.text", item["text"]
+            items.append(self.text(item, at))
+        if keys and len(keys) != len(items):
             self.fail(f"{where}.items", "either every item has a key (platform statements) or none has")
         section = ReadingSection(
             key=self.key(data["key"], f"{where}.key"),
@@ -292,20 +303,21 @@ class _Parser:
             paragraphs=self.texts(data, "paragraphs", where),
             intro=self.optional_text(data, "intro", where),
             items=tuple(items),
-            statements=tuple(PlatformStatement(s.key, text) for s, text in zip(statements, items)),
+            statements=tuple(PlatformStatement(k, text) for k, text in zip(keys, items)),
         )
         if not section.paragraphs and not section.items:
             self.fail(where, "has neither paragraphs nor items")
         return section
 
     def section(self, raw: Any, where: str, cls: type[AnswerSection]) -> AnswerSection:
-        data = self.mapping(raw, where, {"key", "heading", "private", "fields"}, {"paragraphs", "privacy_notice", "intro"})
+        optional = {"paragraphs", "privacy_notice", "intro"}
+        data = self.mapping(raw, where, {"key", "heading", "private", "fields"}, optional)
         key = self.key(data["key"], f"{where}.key")
         if not isinstance(data["private"], bool):
             self.fail(f"{where}.private", "must be true or false")
         if data["private"] and "privacy_notice" not in data:
             self.fail(where, f"private section {key!r} needs a privacy_notice")
-        fields = tuple(self.field(f, f"{where}.fields[{i}]", key) for i, f in enumerate(self.seq(data, "fields", where)))
+        fields = tuple(self.field(f, at, key) for f, at in self.each(data, "fields", where))
         if not fields:
             self.fail(f"{where}.fields", "a section needs at least one field")
         return cls(
@@ -321,15 +333,18 @@ class _Parser:
     def field(self, raw: Any, where: str, section_key: str) -> Field:
         data = self.mapping(raw, where, {"key", "kind", "label"}, {"help", "heading", "min", "max"})
         key = self.key(data["key"], f"{where}.key")
-        if not key.startswith(f"{section_key}.") or key == f"{section_key}.":
-            self.fail(f"{where}.key", f"{key!r} must start with its section's key, as in '{section_key}.name'")
+        if not key.startswith(f"{section_key}."):
+            self.fail(f"{where}.key", f"{key!r} must start with its section's key: '{section_key}.<name>'")
         try:
             kind = FieldKind(data["kind"])
         except ValueError:
-            self.fail(f"{where}.kind", f"unknown field kind {data['kind']!r}; known: {', '.join(k.value for k in FieldKind)}")
+            known = ", ".join(k.value for k in FieldKind)
+            self.fail(f"{where}.kind", f"unknown field kind {data['kind']!r} (known: {known})")
         is_choice = kind is FieldKind.PLATFORM_CHOICE
-        if is_choice != ("min" in data and "max" in data) or (not is_choice and ("min" in data or "max" in data)):
-            self.fail(where, "min and max are required for platform_choice and allowed only there")
+        if is_choice and not {"min", "max"} <= data.keys():
+            self.fail(where, "platform_choice needs both min and max")
+        if not is_choice and {"min", "max"} & data.keys():
+            self.fail(where, "min and max are allowed on platform_choice fields only")
         return Field(
             key=key,
             kind=kind,
@@ -340,11 +355,6 @@ class _Parser:
             max_choices=self.integer(data["max"], f"{where}.max", 1) if is_choice else None,
         )
 
-    def key(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)*", value):
-            self.fail(where, f"{value!r} is not a key (lower-case letters, digits, _ and dots)")
-        return value
-
     def check(self, template: Template) -> None:
         """Rules that span the whole template."""
         self.unique("reading section key", (r.key for r in template.reading))
@@ -352,16 +362,16 @@ class _Parser:
         self.unique("field key", (f.key for f in template.all_fields()))
         self.unique("platform statement key", (s.key for s in template.platform_statements))
         if sum(1 for r in template.reading if r.statements) > 1:
-            self.fail("reading", "platform statements (items with keys) may be given in one reading section only")
+            self.fail("reading", "platform statements (items with keys) belong in one reading section only")
         if not template.private_section_keys:
             self.fail("sections", "no section is marked private: true")
         count = len(template.platform_statements)
         for f in template.all_fields():
-            if f.kind is FieldKind.PLATFORM_CHOICE and not (1 <= f.min_choices <= f.max_choices <= count):
+            if f.kind is FieldKind.PLATFORM_CHOICE and not 1 <= f.min_choices <= f.max_choices <= count:
                 self.fail(
                     f.key,
                     f"platform_choice min {f.min_choices} and max {f.max_choices} are out of range: "
-                    f"need 1 <= min <= max <= {count} (the number of platform statements)",
+                    f"need 1 <= min <= max <= {count}, the number of platform statements",
                 )
 
     def unique(self, what: str, keys: Iterable[str]) -> None:
@@ -398,7 +408,8 @@ def load_template(template_id: str) -> Template:
         raise TemplateError(f"{template_id!r} is not a template id")
     path = TEMPLATES_DIR / f"{template_id}.yaml"
     if not path.is_file():
-        raise TemplateError(f"no template {template_id!r}; available: {', '.join(available_templates()) or 'none'}")
+        available = ", ".join(available_templates()) or "none"
+        raise TemplateError(f"no template {template_id!r} (available: {available})")
     template = load_template_file(path)
     if template.id != template_id:
         raise TemplateError(f"{path}: id: {template.id!r} does not match the file name {template_id!r}")
@@ -421,7 +432,8 @@ def validate_all_templates() -> list[Template]:
     years: dict[int, str] = {}
     for template in templates:
         if template.year in years:
-            raise TemplateError(f"templates {years[template.year]!r} and {template.id!r} are both for {template.year}")
+            other = years[template.year]
+            raise TemplateError(f"templates {other!r} and {template.id!r} are both for {template.year}")
         years[template.year] = template.id
     logger.info("Loaded %d agreement template(s): %s", len(templates), ", ".join(t.id for t in templates))
     return templates

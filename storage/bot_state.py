@@ -1,4 +1,4 @@
-"""Bot Framework ``Storage`` for dialog stacks and user/conversation state, in the ``bot_state`` table."""
+"""Bot Framework ``Storage`` for dialog stacks and user/conversation state (``bot_state``)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ _INSERTS: dict[str, Callable[..., Insert]] = {
 
 
 class EtagConflictError(KeyError):
-    """A write carried an e_tag that no longer matches the stored item (someone else wrote first)."""
+    """A write carried an e_tag that no longer matches the stored item: someone wrote first."""
 
     def __init__(self, key: str, expected: str, current: str | None) -> None:
         # Same message as MemoryStorage's KeyError, so handlers written for it keep working.
@@ -127,7 +127,7 @@ def _check_keys(keys: Iterable[str] | None, action: str) -> list[str]:
 
 
 class SqlAlchemyStorage(Storage):
-    """Bot state in the ``bot_state`` table, with MemoryStorage's eTag rules enforced by the database."""
+    """Bot state in ``bot_state``, with MemoryStorage's eTag rules enforced by the database."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         super().__init__()
@@ -135,7 +135,7 @@ class SqlAlchemyStorage(Storage):
         self._insert: Callable[..., Insert] | None = None
 
     async def read(self, keys: Iterable[str]) -> dict[str, object]:
-        """Return the stored items among ``keys`` (missing keys are left out), each with its e_tag."""
+        """Return the stored items among ``keys`` (missing ones left out), each with its e_tag."""
         wanted: dict[str, list[str]] = {}
         for key in _check_keys(keys, "reading"):
             originals = wanted.setdefault(stored_key(key), [])
