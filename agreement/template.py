@@ -195,6 +195,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue  # construct_mapping refuses unhashable keys itself
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(

@@ -309,6 +309,12 @@ def test_a_key_given_twice_in_one_mapping(tmp_path: Path) -> None:
     assert_refused(path, "key 'title' given twice")
 
 
+def test_a_list_as_a_mapping_key(tmp_path: Path) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text("? [a, b]\n: c\n", encoding="utf-8")
+    assert_refused(path, "invalid YAML")
+
+
 def test_missing_file(tmp_path: Path) -> None:
     assert_refused(tmp_path / "absent.yaml", "cannot read the file")
 
