@@ -189,6 +189,13 @@ def _effective_dates(year: int, configured: Mapping[str, date]) -> dict[str, dat
     effective = {key: working_day_on_or_before(day) for key, day in configured.items()}
     if effective["q1_deadline_passed"] <= effective["q1_deadline"]:
         effective["q1_deadline_passed"] = working_day_after(effective["q1_deadline"])
+    keys = list(effective)
+    for earlier, later in zip(keys, keys[1:]):
+        if effective[later] < effective[earlier]:
+            raise CalendarError(
+                f"{later} falls on {effective[later].isoformat()} (after moving off non-working days), "
+                f"before {earlier} ({effective[earlier].isoformat()})"
+            )
     for key, day in effective.items():
         if day.year != year:
             raise CalendarError(

@@ -68,7 +68,7 @@ class _Text:
         "Øverste leder skal ha tom overordnet."
     )
     NO_SUPERIOR = "(ingen)"
-    REFUSED = "Filen ble ikke importert. Rett opp {count} feil og prøv igjen:"
+    REFUSED = "Rett opp {count} feil i filen og prøv igjen:"
 
     SUMMARY_LEADERS = (
         "Ledere: {created} nye, {updated} endret, {unchanged} uendret, {deactivated} deaktivert."
@@ -236,7 +236,7 @@ class ImportResult:
             )
         )
 
-    def describe(self) -> str:
+    def summary(self) -> str:
         """A short Norwegian summary for HR."""
         lines = [
             _Text.SUMMARY_LEADERS.format(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
 
 @dataclass
@@ -57,6 +58,7 @@ class FakeConnector:
         self._next_failures: deque[_Failure] = deque()
         self._conversation_failures: dict[str, _Failure] = {}
         self._window: deque[float] = deque()
+        self._delays: deque[list[float]] = deque()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()
@@ -77,6 +79,14 @@ class FakeConnector:
     ) -> None:
         """Answer posts into one conversation with ``status`` (by default for ever)."""
         self._conversation_failures[conversation_id] = _Failure(status, headers or {}, count)
+
+    def delay_next(self, seconds: float, count: int = 1) -> None:
+        """Record the next ``count`` activities at once but answer only after ``seconds``.
+
+        The message counts as delivered even if the bot gives up waiting (as with a crash
+        between Teams accepting a message and the bot recording that it was sent).
+        """
+        self._delays.append([seconds, count])
 
     def add_member(self, member_id: str, **fields: Any) -> None:
         """Make ``GET /v3/conversations/{id}/members/{member_id}`` return these fields."""
@@ -103,6 +113,13 @@ class FakeConnector:
 
     def clear(self) -> None:
         self.activities.clear()
+
+    def conversation_counts(self) -> dict[str, int]:
+        """How many activities each conversation received."""
+        counts: dict[str, int] = {}
+        for item in self.activities:
+            counts[item.conversation_id] = counts.get(item.conversation_id, 0) + 1
+        return counts
 
     # --- server -------------------------------------------------------------------
 
@@ -182,6 +199,12 @@ class FakeConnector:
             Recorded(conversation_id, activity, time.monotonic(), request.headers.get("Authorization"))
         )
         self._changed.set()
+        if self._delays:
+            delay = self._delays[0]
+            delay[1] -= 1
+            if delay[1] <= 0:
+                self._delays.popleft()
+            await asyncio.sleep(delay[0])
         return web.json_response({"id": f"activity-{next(self._ids)}"})
 
     async def _get_member(self, request: web.Request) -> web.Response:
@@ -192,3 +215,16 @@ class FakeConnector:
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         return web.json_response({"id": f"conversation-{next(self._ids)}", "activityId": ""})
+
+
+def conversation_reference(
+    service_url: str, conversation_id: str, user_id: str = "user", tenant_id: str = "tenant"
+) -> ConversationReference:
+    """A Teams personal-chat reference whose connector is ``service_url`` (e.g. a FakeConnector)."""
+    return ConversationReference(
+        channel_id="msteams",
+        service_url=service_url,
+        conversation=ConversationAccount(id=conversation_id, tenant_id=tenant_id, conversation_type="personal"),
+        bot=ChannelAccount(id="28:bot", name="Lederavtale"),
+        user=ChannelAccount(id=user_id, aad_object_id=f"aad-{user_id}"),
+    )

@@ -1,0 +1,30 @@
+"""The few texts the bot layer itself sends (the dialogs keep their own), in Norwegian bokmål."""
+
+from __future__ import annotations
+
+UNKNOWN_USER = (
+    "Hei! Jeg er lederavtale-boten i Lørenskog kommune. Jeg hjelper ledere med den årlige "
+    "lederavtalen.\n\n"
+    "Jeg finner deg dessverre ikke i listen over ledere som skal ha lederavtale i år, så jeg kan "
+    "ikke hjelpe deg her. Mener du at du skal ha en lederavtale, ta kontakt med HR, så legger de "
+    "deg inn."
+)
+
+TURN_ERROR = (
+    "Beklager, noe gikk galt hos meg. Det du har svart tidligere, er tatt vare på.\n\n"
+    "Prøv igjen om litt. Hvis det samme skjer igjen, ta kontakt med HR."
+)
+
+WELCOME = (
+    "Hei, {first_name}! Jeg er lederavtale-boten i Lørenskog kommune.\n\n"
+    "Jeg tar deg gjennom årets lederavtale: forberedelse, planlegging av samtalen, utfylling, "
+    "signering og oppfølgingen til høsten. Alt du svarer, lagres med en gang, så du kan ta en "
+    "pause når du vil og fortsette der du slapp.\n\n"
+    "Du kan når som helst skrive «hjelp», «status», «start» eller «avbryt»."
+)
+
+
+def welcome(name: str) -> str:
+    """The greeting for a leader who meets the bot for the first time."""
+    first_name = name.split()[0] if name and name.split() else name
+    return WELCOME.format(first_name=first_name or "")

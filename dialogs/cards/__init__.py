@@ -1,0 +1,1 @@
+"""Adaptive Cards (version 1.5) the dialogs send."""

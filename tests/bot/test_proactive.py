@@ -1,0 +1,321 @@
+"""The proactive sender against the fake Bot Connector: limits, retries and unreachable leaders."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+from botbuilder.core import TurnContext
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.adapter import create_adapter
+from bot.proactive import (
+    KeyedRateLimiter,
+    ProactiveSender,
+    RateLimiter,
+    SendStatus,
+    card_activity,
+    retry_after_seconds,
+)
+from bot.settings import Settings
+from storage.conversation_refs import get_reference, save_reference
+from storage.db import create_engine, create_session_factory
+from storage.models import Leader
+from tests.support.fake_connector import FakeConnector, conversation_reference
+
+CARD = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Hei"}]}
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class RecordingSleep:
+    """Records the sender's retry waits and sleeps a negligible real time instead."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def db(sqlite_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(sqlite_url)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def add_leaders(
+    factory: async_sessionmaker[AsyncSession], connector: FakeConnector, count: int, *, with_reference: bool = True
+) -> list[int]:
+    async with factory() as session:
+        leaders = [Leader(name=f"Leder {n}", email=f"leder{n}@example.com") for n in range(count)]
+        session.add_all(leaders)
+        await session.flush()
+        if with_reference:
+            for leader in leaders:
+                await save_reference(session, leader.id, conversation_reference(connector.url, f"conv-{leader.id}"))
+        await session.commit()
+        return [leader.id for leader in leaders]
+
+
+@pytest.fixture
+async def adapter():
+    adapter, auth = create_adapter(Settings())
+    try:
+        yield adapter
+    finally:
+        await auth.close()
+
+
+def make_sender(adapter, db, sleep=None, **settings) -> ProactiveSender:
+    return ProactiveSender(
+        adapter, Settings(**settings), db, rng=random.Random(7), sleep=sleep or RecordingSleep()
+    )
+
+
+# --- the limiters -----------------------------------------------------------------------
+
+
+async def test_rate_limiter_spaces_events_evenly() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(4, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(5):
+        await limiter.acquire()
+        starts.append(clock.now)
+    assert [round(b - a, 6) for a, b in zip(starts, starts[1:])] == [0.25] * 4
+
+
+async def test_rate_limiter_allows_a_burst_then_the_rate() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(10, burst=3, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(5):
+        await limiter.acquire()
+        starts.append(round(clock.now - 1000.0, 6))
+    assert starts == [0.0, 0.0, 0.0, 0.1, 0.2]
+
+
+async def test_rate_limiter_serves_concurrent_waiters_in_order_at_the_rate() -> None:
+    limiter = RateLimiter(50)
+    order: list[int] = []
+
+    async def take(n: int) -> None:
+        await limiter.acquire()
+        order.append(n)
+
+    started = time.monotonic()
+    await asyncio.gather(*(take(n) for n in range(26)))
+    elapsed = time.monotonic() - started
+    assert order == list(range(26))
+    assert 0.48 <= elapsed < 1.0
+
+
+async def test_rate_limiter_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="rate must be positive"):
+        RateLimiter(0)
+    with pytest.raises(ValueError, match="burst"):
+        RateLimiter(5, burst=0)
+
+
+async def test_keyed_limiter_limits_each_key_separately_and_forgets_idle_keys() -> None:
+    clock = FakeClock()
+    limiter = KeyedRateLimiter(2, clock=clock, sleep=clock.sleep)
+    await limiter.acquire("a")
+    await limiter.acquire("b")
+    assert clock.sleeps == []
+    await limiter.acquire("a")
+    assert clock.sleeps == [0.5]
+    clock.now += 10
+    for n in range(998):
+        await limiter.acquire(f"other-{n}")
+    assert "a" not in limiter._limiters and len(limiter) <= 998
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    now = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds("3", now) == 3.0
+    assert retry_after_seconds("0.5", now) == 0.5
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=7), usegmt=True), now) == 7.0
+    assert retry_after_seconds(format_datetime(now - timedelta(seconds=7), usegmt=True), now) == 0.0
+    assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds(None, now) is None
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+async def test_sends_a_card_to_the_leaders_conversation(adapter, db, connector: FakeConnector) -> None:
+    [leader] = await add_leaders(db, connector, 1)
+    result = await make_sender(adapter, db).send_card(leader, CARD, summary="Påminnelse")
+    assert result.status is SendStatus.SENT and result.attempts == 1 and result.activity_id
+    [recorded] = connector.activities
+    assert recorded.conversation_id == f"conv-{leader}"
+    assert recorded.cards == [CARD]
+    assert recorded.activity["summary"] == "Påminnelse"
+
+
+async def test_the_same_activity_can_go_to_several_leaders(adapter, db, connector: FakeConnector) -> None:
+    leaders = await add_leaders(db, connector, 3)
+    sender = make_sender(adapter, db)
+    activity = card_activity(CARD)
+    results = await asyncio.gather(*(sender.send(leader, activity) for leader in leaders))
+    assert all(result.sent for result in results)
+    assert sorted(item.conversation_id for item in connector.activities) == sorted(f"conv-{n}" for n in leaders)
+    assert all(item.activity["recipient"]["id"] == "user" for item in connector.activities)
+
+
+async def test_a_leader_without_reference_is_unreachable_without_a_request(adapter, db, connector) -> None:
+    [leader] = await add_leaders(db, connector, 1, with_reference=False)
+    result = await make_sender(adapter, db).send_card(leader, CARD)
+    assert result.status is SendStatus.UNREACHABLE and result.error == "no_reference"
+    assert connector.requests == 0
+
+
+@pytest.mark.parametrize("status", [403, 404])
+async def test_403_and_404_mark_the_leader_unreachable_until_they_talk_again(
+    adapter, db, connector: FakeConnector, status: int
+) -> None:
+    leader, other = await add_leaders(db, connector, 2)
+    connector.fail_conversation(f"conv-{leader}", status)
+    sender = make_sender(adapter, db)
+    result = await sender.send_card(leader, CARD)
+    assert (result.status, result.http_status, result.attempts) == (SendStatus.UNREACHABLE, status, 1)
+    async with db() as session:
+        row = await get_reference(session, leader)
+        assert not row.reachable and row.unreachable_reason == f"http_{status}"
+    requests = connector.requests
+    again = await sender.send_card(leader, CARD)
+    assert again.status is SendStatus.UNREACHABLE and connector.requests == requests
+    assert (await sender.send_card(other, CARD)).sent
+
+    connector._conversation_failures.clear()
+    async with db() as session:  # the leader speaks to the bot again
+        await save_reference(session, leader, conversation_reference(connector.url, f"conv-{leader}"))
+        await session.commit()
+    assert (await sender.send_card(leader, CARD)).sent
+
+
+async def test_errors_are_not_swallowed_by_the_adapters_turn_error_handler(adapter, db, connector) -> None:
+    handled: list[Exception] = []
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        handled.append(error)
+
+    adapter.on_turn_error = on_turn_error
+    [leader] = await add_leaders(db, connector, 1)
+    connector.fail_next(403)
+    result = await make_sender(adapter, db).send_card(leader, CARD)
+    assert result.status is SendStatus.UNREACHABLE and handled == []
+
+
+async def test_429_waits_for_retry_after_and_then_sends(adapter, db, connector: FakeConnector) -> None:
+    [leader] = await add_leaders(db, connector, 1)
+    connector.fail_next(429, count=2, headers={"Retry-After": "2"})
+    sleep = RecordingSleep()
+    result = await make_sender(adapter, db, sleep).send_card(leader, CARD)
+    assert result.sent and result.attempts == 3
+    assert sleep.waits == [2.0, 2.0]
+    assert len(connector.activities) == 1
+
+
+async def test_429_without_retry_after_backs_off(adapter, db, connector: FakeConnector) -> None:
+    [leader] = await add_leaders(db, connector, 1)
+    connector.fail_next(429, count=1)
+    sleep = RecordingSleep()
+    result = await make_sender(adapter, db, sleep).send_card(leader, CARD)
+    assert result.sent and len(sleep.waits) == 1 and 0.25 <= sleep.waits[0] <= 0.5
+
+
+async def test_a_retry_after_longer_than_the_cap_gives_up(adapter, db, connector: FakeConnector) -> None:
+    [leader] = await add_leaders(db, connector, 1)
+    connector.fail_next(429, count=1, headers={"Retry-After": "3600"})
+    result = await make_sender(adapter, db).send_card(leader, CARD)
+    assert (result.status, result.error, result.attempts) == (SendStatus.FAILED, "throttled", 1)
+    assert connector.activities == []
+
+
+@pytest.mark.parametrize("status", [412, 502, 503, 504])
+async def test_transient_errors_are_retried_with_jittered_exponential_backoff(
+    adapter, db, connector: FakeConnector, status: int
+) -> None:
+    [leader] = await add_leaders(db, connector, 1)
+    connector.fail_next(status, count=3)
+    sleep = RecordingSleep()
+    result = await make_sender(adapter, db, sleep).send_card(leader, CARD)
+    assert result.sent and result.attempts == 4
+    assert len(sleep.waits) == 3
+    for n, wait in enumerate(sleep.waits, start=1):
+        ceiling = 0.5 * 2 ** (n - 1)
+        assert ceiling / 2 <= wait <= ceiling
+    assert len(connector.activities) == 1
+
+
+async def test_transient_errors_give_up_after_a_bounded_number_of_tries(adapter, db, connector) -> None:
+    [leader] = await add_leaders(db, connector, 1)
+    connector.fail_conversation(f"conv-{leader}", 503)
+    result = await make_sender(adapter, db).send_card(leader, CARD)
+    assert (result.status, result.http_status, result.attempts) == (SendStatus.FAILED, 503, 5)
+    assert connector.requests == 5
+    async with db() as session:
+        assert (await get_reference(session, leader)).reachable
+
+
+async def test_other_errors_are_not_retried(adapter, db, connector: FakeConnector) -> None:
+    [leader] = await add_leaders(db, connector, 1)
+    connector.fail_next(400)
+    result = await make_sender(adapter, db).send_card(leader, CARD)
+    assert (result.status, result.http_status, result.attempts) == (SendStatus.FAILED, 400, 1)
+
+
+async def test_global_rate_keeps_under_the_connectors_limit(adapter, db) -> None:
+    async with FakeConnector(rate_limit_per_second=20) as connector:
+        leaders = await add_leaders(db, connector, 45)
+        sender = make_sender(adapter, db, sleep=asyncio.sleep, send_rate_per_second=20)
+        started = time.monotonic()
+        results = await asyncio.gather(*(sender.send_card(leader, CARD) for leader in leaders))
+        elapsed = time.monotonic() - started
+    assert all(result.sent for result in results)
+    assert sorted(connector.conversation_counts().values()) == [1] * 45
+    assert elapsed >= 44 / 20
+    assert connector.rejected_for_rate <= 2
+
+
+async def test_one_conversation_gets_at_most_its_own_rate(adapter, db, connector: FakeConnector) -> None:
+    [leader] = await add_leaders(db, connector, 1)
+    sender = make_sender(adapter, db, sleep=asyncio.sleep, send_rate_per_conversation=7)
+    started = time.monotonic()
+    results = await asyncio.gather(*(sender.send_card(leader, CARD) for _ in range(8)))
+    elapsed = time.monotonic() - started
+    assert all(result.sent for result in results) and len(connector.activities) == 8
+    assert elapsed >= 7 / 7
+    stamps = [item.at for item in connector.activities]
+    assert min(b - a for a, b in zip(stamps, stamps[1:])) > 0.1
