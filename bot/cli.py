@@ -57,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         sys.stderr.write(f"lederavtale: configuration error: {exc}\n")
         return 2
-    return asyncio.run(args.handler(args, settings))
+    # A loop factory keeps asyncio from replacing (and orphaning) the caller's
+    # current event loop, which matters when main() is called in-process.
+    with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+        return runner.run(args.handler(args, settings))
 
 
 if __name__ == "__main__":  # pragma: no cover

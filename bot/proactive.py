@@ -74,6 +74,10 @@ class RateLimiter:
         if delay > 0:
             await self._sleep(delay)
 
+    def pause(self, seconds: float) -> None:
+        """Hand out no slot for the next ``seconds`` (the service asked us to slow down)."""
+        self._next_free = max(self._next_free, self._clock() + max(0.0, seconds))
+
     def idle_since(self) -> float:
         """The clock time from which this limiter is back to a full burst (no bookings left)."""
         return self._next_free + (self.burst - 1) * self.interval
@@ -255,6 +259,8 @@ class ProactiveSender:
                         logger.warning("Gave up on leader %s after %s throttled attempts", leader_id, throttled)
                         return SendResult(SendStatus.FAILED, attempts, status, "throttled")
                     logger.info("Throttled sending to leader %s: waiting %.2fs", leader_id, wait)
+                    # Teams throttles per app as well as per conversation: everyone waits.
+                    self.global_limiter.pause(wait)
                     await self._sleep(wait)
                     continue
                 if status in RETRY_WITH_BACKOFF:

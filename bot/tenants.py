@@ -7,19 +7,25 @@ from collections.abc import Collection, Mapping
 from botbuilder.schema import Activity
 
 
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def activity_tenant_id(activity: Activity) -> str | None:
     """The tenant of an activity: ``conversation.tenantId``, else ``channelData.tenant.id``."""
     conversation = activity.conversation
-    tenant = getattr(conversation, "tenant_id", None) if conversation is not None else None
-    if isinstance(tenant, str) and tenant.strip():
-        return tenant.strip()
+    if conversation is not None:
+        # botbuilder's model maps "tenantID"; Teams sends "tenantId", which lands in
+        # additional_properties.
+        extra = getattr(conversation, "additional_properties", None) or {}
+        tenant = _text(getattr(conversation, "tenant_id", None)) or _text(extra.get("tenantId"))
+        if tenant:
+            return tenant
     channel_data = activity.channel_data
     if isinstance(channel_data, Mapping):
         info = channel_data.get("tenant")
         if isinstance(info, Mapping):
-            tenant = info.get("id")
-            if isinstance(tenant, str) and tenant.strip():
-                return tenant.strip()
+            return _text(info.get("id"))
     return None
 
 

@@ -139,6 +139,19 @@ async def test_rate_limiter_serves_concurrent_waiters_in_order_at_the_rate() -> 
     assert 0.48 <= elapsed < 1.0
 
 
+async def test_a_paused_limiter_hands_out_no_slot_until_the_pause_ends() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(10, burst=5, clock=clock, sleep=clock.sleep)
+    await limiter.acquire()
+    limiter.pause(2.0)
+    await limiter.acquire()
+    await limiter.acquire()
+    assert clock.sleeps == [2.0, pytest.approx(0.1)]
+    limiter.pause(0.05)  # shorter than what is booked already: no change
+    await limiter.acquire()
+    assert clock.sleeps[-1] == pytest.approx(0.1)
+
+
 async def test_rate_limiter_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="rate must be positive"):
         RateLimiter(0)
@@ -239,12 +252,26 @@ async def test_errors_are_not_swallowed_by_the_adapters_turn_error_handler(adapt
 
 async def test_429_waits_for_retry_after_and_then_sends(adapter, db, connector: FakeConnector) -> None:
     [leader] = await add_leaders(db, connector, 1)
-    connector.fail_next(429, count=2, headers={"Retry-After": "2"})
+    connector.fail_next(429, count=2, headers={"Retry-After": "0.3"})
     sleep = RecordingSleep()
     result = await make_sender(adapter, db, sleep).send_card(leader, CARD)
     assert result.sent and result.attempts == 3
-    assert sleep.waits == [2.0, 2.0]
+    assert sleep.waits == [0.3, 0.3]
     assert len(connector.activities) == 1
+
+
+async def test_429_pauses_everyone_sending_through_the_sender(adapter, db, connector: FakeConnector) -> None:
+    leader, other = await add_leaders(db, connector, 2)
+    connector.fail_next(429, count=1, headers={"Retry-After": "0.4"})
+    sender = make_sender(adapter, db, sleep=asyncio.sleep)
+    assert (await sender.send_card(leader, CARD)).sent
+    started = time.monotonic()
+    connector.fail_next(429, count=1, headers={"Retry-After": "0.4"})
+    first = asyncio.create_task(sender.send_card(leader, CARD))
+    await asyncio.sleep(0.1)
+    assert (await sender.send_card(other, CARD)).sent
+    assert time.monotonic() - started >= 0.35  # the other leader's message waited for the pause
+    assert (await first).sent
 
 
 async def test_429_without_retry_after_backs_off(adapter, db, connector: FakeConnector) -> None:

@@ -1,0 +1,364 @@
+#!/usr/bin/env python
+"""Turns per second: the real bot service's answer-saving dialog turn against a bare botbuilder echo bot.
+
+Both bots run in their own process on 127.0.0.1 and reply through the same fake Bot Connector
+(tests/support/fake_connector.py) that runs, with the load generator, in this process. N
+conversations send their messages one after the other, all N at the same time; each request is
+timed until the bot has answered it (the reply is posted to the connector inside the request).
+
+* ``dialog``: ``bot.app.create_app`` on a fresh SQLite file with demo-like leaders. Each turn
+  identifies the leader, loads and saves dialog state through ``SqlAlchemyStorage``, saves the
+  answer with ``agreement.service.save_answer`` (a revision kept) and asks the next question.
+  ``--dialog real`` drives the real preparation dialog instead of the built-in minimal one.
+* ``echo``: the Bot Framework sample's shape: ``CloudAdapter(ConfigurationBotFrameworkAuthentication)``
+  and an ``ActivityHandler`` that echoes, with no client reuse.
+
+Run: ``.venv/bin/python benchmarks/turns_benchmark.py [--conversations 16] [--turns 40]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import logging
+import os
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+
+from tests.support.fake_connector import FakeConnector  # noqa: E402
+
+TENANT = "00000000-0000-0000-0000-0000000000001"
+BOT_ID = "28:lederavtale-benchmark"
+QUESTION_KEYS = (
+    "styringsbrev.bidrag",
+    "styringsbrev.notat",
+    "ledelsesutvikling.god_til",
+    "ledelsesutvikling.utfordrende",
+    "personell.fungerer",
+    "personell.utfordringer",
+    "personell.notat",
+)
+
+logger = logging.getLogger("turns_benchmark")
+
+
+# --- the servers (each runs in a child process) ------------------------------------------
+
+
+def minimal_dialog_factory(session_factory, settings, notifier):
+    """A one-flow dialog doing what a preparation turn does: save the answer, ask the next question."""
+    from botbuilder.core import MessageFactory
+    from botbuilder.dialogs import (
+        ComponentDialog,
+        PromptOptions,
+        TextPrompt,
+        WaterfallDialog,
+        WaterfallStepContext,
+    )
+    from sqlalchemy import select
+
+    from agreement.service import open_agreement, run_in_transaction, save_answer
+    from bot.app import DialogWiring
+    from dialogs.context import current_leader_id, set_leader
+    from storage.models import Agreement, Phase
+
+    year = datetime.now(ZoneInfo(settings.timezone)).year
+
+    class AnswerDialog(ComponentDialog):
+        def __init__(self) -> None:
+            super().__init__("benchmark-preparation")
+            self.add_dialog(TextPrompt("answer"))
+            self.add_dialog(WaterfallDialog("question", [self.ask_step, self.save_step]))
+            self.initial_dialog_id = "question"
+
+        async def ask_step(self, step: WaterfallStepContext):
+            options = step.options or {}
+            if "agreement_id" not in options:
+                async with session_factory() as session:
+                    options = {
+                        "index": 0,
+                        "agreement_id": await session.scalar(
+                            select(Agreement.id).where(
+                                Agreement.year == year,
+                                Agreement.subordinate_id == current_leader_id(step.context),
+                            )
+                        ),
+                    }
+            step.values.update(options)
+            key = QUESTION_KEYS[options["index"] % len(QUESTION_KEYS)]
+            return await step.prompt("answer", PromptOptions(prompt=MessageFactory.text(f"Spørsmål: {key}")))
+
+        async def save_step(self, step: WaterfallStepContext):
+            leader_id = current_leader_id(step.context)
+            key = QUESTION_KEYS[step.values["index"] % len(QUESTION_KEYS)]
+
+            async def work(session):
+                opened = await open_agreement(session, leader_id, step.values["agreement_id"])
+                await save_answer(
+                    session, opened, key, Phase.PREPARATION, step.result,
+                    max_length=settings.max_answer_length,
+                )
+
+            await run_in_transaction(session_factory, work)
+            return await step.replace_dialog(
+                "question", {"index": step.values["index"] + 1, "agreement_id": step.values["agreement_id"]}
+            )
+
+    return DialogWiring(AnswerDialog(), set_leader)
+
+
+async def serve_dialog(database_url: str, which: str) -> web.Application:
+    from bot.app import create_app
+    from bot.settings import Settings
+
+    settings = Settings(database_url=database_url, scheduler_enabled=False)
+    if which == "minimal":
+        return create_app(settings, dialog_factory=minimal_dialog_factory)
+    return create_app(settings)
+
+
+async def serve_echo() -> web.Application:
+    """The Bot Framework samples' echo bot, built the way the samples build it."""
+    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+    class EchoBot(ActivityHandler):
+        async def on_message_activity(self, turn_context: TurnContext):
+            return await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
+
+    config = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    bot = EchoBot()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, bot)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
+async def run_server(kind: str, database_url: str | None, dialog: str) -> None:
+    """Serve until SIGTERM; the chosen port goes to stdout as ``READY <port>``."""
+    logging.basicConfig(level=logging.WARNING)
+    app = await serve_echo() if kind == "echo" else await serve_dialog(database_url or "", dialog)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    print(f"READY {port}", flush=True)
+    await stop.wait()
+    await runner.cleanup()
+
+
+# --- the data --------------------------------------------------------------------------
+
+
+async def seed(database_url: str, conversations: int) -> None:
+    """A demo-like municipality: one superior, ``conversations`` leaders under them, and their agreements."""
+    from agreement.template import default_template_id_for_year
+    from storage.db import open_database
+    from storage.models import Agreement, Leader
+
+    year = datetime.now(ZoneInfo("Europe/Oslo")).year
+    template_id = default_template_id_for_year(year)
+    async with open_database(database_url) as (_engine, session_factory):
+        async with session_factory() as session:
+            top = Leader(name="Patti Fernandez", email="pattif@example.com", aad_object_id="aad-top", unit="Kommunedirektøren")
+            session.add(top)
+            await session.flush()
+            for index in range(conversations):
+                leader = Leader(
+                    name=f"Leder {index}",
+                    email=f"leder{index}@example.com",
+                    aad_object_id=f"aad-{index}",
+                    unit=f"Enhet {index}",
+                    superior_id=top.id,
+                )
+                session.add(leader)
+                await session.flush()
+                session.add(Agreement(year=year, template_id=template_id, superior_id=top.id, subordinate_id=leader.id))
+            await session.commit()
+
+
+def activity_maker(service_url: str) -> Callable[[int, int], dict[str, Any]]:
+    counter = itertools.count()
+
+    def make(conversation: int, turn: int) -> dict[str, Any]:
+        return {
+            "type": "message",
+            "id": f"activity-{next(counter)}",
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "from": {"id": f"29:user-{conversation}", "name": f"Leder {conversation}", "aadObjectId": f"aad-{conversation}"},
+            "recipient": {"id": BOT_ID, "name": "Lederavtale"},
+            "conversation": {"id": f"a:conversation-{conversation}", "conversationType": "personal", "tenantId": TENANT},
+            "channelData": {"tenant": {"id": TENANT}},
+            "locale": "nb-NO",
+            "text": f"Svar nummer {turn} fra leder {conversation}: vi jobber videre med målene i styringsbrevet.",
+        }
+
+    return make
+
+
+# --- the load --------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    turns: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.turns / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+async def drive(url: str, make: Callable[[int, int], dict[str, Any]], conversations: int, first_turn: int, turns: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def conversation(index: int) -> None:
+            for turn in range(first_turn, first_turn + turns):
+                body = make(index, turn)
+                started = time.perf_counter()
+                async with http.post(url, json=body) as response:
+                    await response.read()
+                    if response.status not in (200, 201):
+                        raise RuntimeError(f"{url} answered {response.status}")
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation(index) for index in range(conversations)))
+        return time.perf_counter() - started, latencies
+
+
+async def start_server(kind: str, database_url: str | None, dialog: str) -> tuple[asyncio.subprocess.Process, int]:
+    command = [sys.executable, str(Path(__file__).resolve()), "_serve", kind, "--dialog", dialog]
+    if database_url:
+        command += ["--database-url", database_url]
+    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, cwd=str(ROOT))
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode().strip()
+    if not line.startswith("READY "):
+        process.terminate()
+        await process.wait()
+        raise RuntimeError(f"the {kind} server did not start")
+    return process, int(line.split()[1])
+
+
+async def stop_server(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def measure(
+    name: str, kind: str, fake: FakeConnector, args: argparse.Namespace, database_url: str | None
+) -> Result:
+    process, port = await start_server(kind, database_url, args.dialog)
+    try:
+        url = f"http://127.0.0.1:{port}/api/messages"
+        make = activity_maker(fake.url)
+        await drive(url, make, args.conversations, 0, args.warmup)
+        seconds, latencies = await drive(url, make, args.conversations, args.warmup, args.turns)
+    finally:
+        await stop_server(process)
+    return Result(name, len(latencies), seconds, latencies)
+
+
+def saved_revisions(path: Path) -> int:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("select count(*) from answer_revisions").fetchone()[0]
+
+
+async def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="turns-benchmark-") as folder:
+        path = Path(folder) / "benchmark.db"
+        database_url = f"sqlite+aiosqlite:///{path}"
+        await seed(database_url, args.conversations)
+        async with FakeConnector() as fake:
+            results = []
+            for name, kind in (("echo (bare botbuilder)", "echo"), (f"dialog turn ({args.dialog})", "dialog")):
+                fake.clear()
+                results.append(await measure(name, kind, fake, args, database_url if kind == "dialog" else None))
+                replies = len(fake.activities)
+                expected = args.conversations * (args.warmup + args.turns)
+                if replies < expected:
+                    raise RuntimeError(f"{name}: {replies} replies for {expected} turns")
+        # The first turn of each conversation greets and asks; every later one saves an answer.
+        saved = saved_revisions(path)
+        expected_saved = args.conversations * (args.warmup + args.turns - 1)
+    echo, dialog = results
+    print(f"{args.conversations} concurrent conversations, {args.turns} measured turns each "
+          f"(after {args.warmup} warm-up turns), one process per bot, {os.cpu_count()} CPUs")
+    print(f"{'':26} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for result in results:
+        print(f"{result.name:26} {result.per_second:9.0f} {result.percentile(0.5) * 1000:8.1f} "
+              f"{result.percentile(0.99) * 1000:8.1f}")
+    ratio = dialog.per_second / echo.per_second
+    print(f"dialog / echo throughput: {ratio:.2f}x (target 3x); answers saved: {saved} of {expected_saved}")
+    if saved != expected_saved:
+        print("ERROR: not every dialog turn saved its answer", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--conversations", type=int, default=16, help="concurrent conversations (default 16)")
+    parser.add_argument("--turns", type=int, default=40, help="measured turns per conversation (default 40)")
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured turns per conversation first (default 3)")
+    parser.add_argument("--dialog", choices=("minimal", "real"), default="minimal",
+                        help="the built-in answer-saving dialog, or the real preparation dialog")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
+    serve.add_argument("kind", choices=("dialog", "echo"))
+    serve.add_argument("--database-url")
+    serve.add_argument("--dialog", choices=("minimal", "real"), default="minimal")
+    args = parser.parse_args(argv)
+    if args.command == "_serve":
+        asyncio.run(run_server(args.kind, args.database_url, args.dialog))
+        return 0
+    if args.conversations < 1 or args.turns < 1 or args.warmup < 1:
+        parser.error("--conversations, --turns and --warmup must be at least 1")
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The Teams activity handler: who is speaking, where to reach them, and which dialog answers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from botbuilder.core import ConversationState, TurnContext, UserState
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.dialogs import Dialog, DialogExtensions
+from botbuilder.schema import Activity, ConversationReference
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import texts
+from bot.identity import LeaderMatch, identify_leader
+from bot.tenants import activity_tenant_id
+from storage.conversation_refs import save_reference
+
+logger = logging.getLogger(__name__)
+
+#: Sends the greeting for a leader's first contact; the dialog runs right after it.
+Greeter = Callable[[TurnContext, LeaderMatch], Awaitable[None]]
+#: Makes the leader of this turn known to the dialogs.
+LeaderSetter = Callable[[TurnContext, int], None]
+
+
+def strip_recipient_mentions(activity: Activity) -> str:
+    """Remove every @mention of the bot from the text (Teams puts ``<at>name</at>`` in it)."""
+    text = activity.text or ""
+    recipient_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        if (getattr(entity, "type", None) or "").lower() != "mention":
+            continue
+        properties = getattr(entity, "additional_properties", None) or {}
+        mentioned = properties.get("mentioned")
+        if not isinstance(mentioned, dict) or mentioned.get("id") != recipient_id:
+            continue
+        mention_text = properties.get("text")
+        if not isinstance(mention_text, str) or not mention_text:
+            name = mentioned.get("name")
+            mention_text = f"<at>{name}</at>" if isinstance(name, str) and name else ""
+        if mention_text:
+            # A literal replacement: a bot name is text, not a regular expression.
+            text = text.replace(mention_text, " ")
+    text = " ".join(text.split())
+    if activity.text is not None:
+        activity.text = text
+    return text
+
+
+def conversation_reference(activity: Activity) -> ConversationReference:
+    """The reference for proactive messages, without the id of this turn's activity.
+
+    Leaving out the activity id keeps the stored reference the same from turn to turn (so it
+    is written only when something real changed) and makes proactive messages new posts
+    rather than replies to an old message.
+    """
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    if reference.conversation is not None and not reference.conversation.tenant_id:
+        # Teams' "tenantId" is not in botbuilder's model (which says "tenantID"); keep it.
+        reference.conversation.tenant_id = activity_tenant_id(activity)
+    return reference
+
+
+def _conversation_id(data: dict | None) -> str | None:
+    conversation = (data or {}).get("conversation")
+    return conversation.get("id") if isinstance(conversation, dict) else None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A known leader in this turn, and whether this is their first contact in this conversation."""
+
+    match: LeaderMatch
+    first: bool
+
+
+class LederavtaleBot(TeamsActivityHandler):
+    """Identifies the leader, keeps their conversation reference fresh and hands the turn to the dialog."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        conversation_state: ConversationState,
+        user_state: UserState,
+        dialog: Dialog,
+        set_leader: LeaderSetter,
+        greeter: Greeter | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._conversation_state = conversation_state
+        self._user_state = user_state
+        self._dialog = dialog
+        self._dialog_state = conversation_state.create_property("DialogState")
+        self._set_leader = set_leader
+        self._greeter = greeter
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Handle the activity, then save conversation and user state once."""
+        await super().on_turn(turn_context)
+        await self._conversation_state.save_changes(turn_context)
+        await self._user_state.save_changes(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """A message or a card submit: answer unknown senders, greet newcomers, run the dialog."""
+        strip_recipient_mentions(turn_context.activity)
+        contact = await self.contact(turn_context)
+        if contact is None:
+            await turn_context.send_activity(texts.UNKNOWN_USER)
+            return
+        if contact.first:
+            await self._greet(turn_context, contact.match)
+        await self._run_dialog(turn_context, contact.match)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """The bot was added to a conversation (installed): greet, or explain to an outsider."""
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if not any(member.id == bot_id for member in activity.members_added or []):
+            return
+        await self._installed(turn_context, explain_unknown=True)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """The app was installed: store the reference and greet a newcomer."""
+        # Teams also sends a conversationUpdate for the same install; the explanation for an
+        # outsider goes out with that one only, so it is not sent twice.
+        await self._installed(turn_context, explain_unknown=False)
+
+    async def _installed(self, turn_context: TurnContext, *, explain_unknown: bool) -> None:
+        contact = await self.contact(turn_context)
+        if contact is None:
+            if explain_unknown:
+                await turn_context.send_activity(texts.UNKNOWN_USER)
+            return
+        if contact.first:
+            await self._greet(turn_context, contact.match)
+            await self._run_dialog(turn_context, contact.match)
+
+    async def contact(self, turn_context: TurnContext) -> Contact | None:
+        """Identify the sender and store or refresh their conversation reference (one session)."""
+        reference = conversation_reference(turn_context.activity)
+        data = reference.serialize()
+        async with self._session_factory() as session:
+            match = await identify_leader(turn_context, session)
+            if match is None:
+                return None
+            stored = match.reference
+            first = stored is None or _conversation_id(stored.reference) != _conversation_id(data)
+            changed = stored is None or stored.reference != data or not stored.reachable
+            if changed:
+                await save_reference(session, match.leader_id, reference)
+            if changed or match.object_id_stored:
+                try:
+                    await session.commit()
+                except IntegrityError:
+                    # Teams sends conversationUpdate and installationUpdate at the same moment:
+                    # the other turn stored the first reference (and greets).
+                    await session.rollback()
+                    logger.info("Conversation reference of leader %s stored concurrently", match.leader_id)
+                    first = False
+                else:
+                    if changed:
+                        logger.info("Stored the conversation reference of leader %s", match.leader_id)
+        return Contact(match, first)
+
+    async def _greet(self, turn_context: TurnContext, match: LeaderMatch) -> None:
+        if self._greeter is not None:
+            await self._greeter(turn_context, match)
+        else:
+            await turn_context.send_activity(texts.welcome(match.name))
+
+    async def _run_dialog(self, turn_context: TurnContext, match: LeaderMatch) -> None:
+        self._set_leader(turn_context, match.leader_id)
+        await DialogExtensions.run_dialog(self._dialog, turn_context, self._dialog_state)

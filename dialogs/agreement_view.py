@@ -1,0 +1,58 @@
+"""The agreed text of one agreement as its viewer may see it, gathered for the agreement cards."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agreement import service
+from agreement.service import AgreementAccess
+from agreement.template import Template
+from storage.models import Goal, Phase
+
+
+@dataclass
+class AgreementView:
+    """Answers (by question key) and goals (by section) of one phase, read through the service."""
+
+    agreement_id: int
+    template: Template
+    subordinate_name: str
+    superior_name: str
+    answers: dict[str, str] = field(default_factory=dict)
+    goals: dict[str, list[Goal]] = field(default_factory=dict)
+    spring_goals: list[Goal] = field(default_factory=list)
+    place_and_date: str | None = None
+    subordinate_signed_at: datetime | None = None
+    superior_signed_at: datetime | None = None
+
+    def choice(self, key: str) -> list[str]:
+        """The statement keys of a platform choice answer."""
+        raw = self.answers.get(key)
+        return json.loads(raw) if raw else []
+
+
+async def gather(session: AsyncSession, opened: AgreementAccess, phase: Phase = Phase.AGREEMENT) -> AgreementView:
+    """The superior's recorded text of ``phase`` (the agreement or the follow-up), access-checked."""
+    a = opened.agreement
+    view = AgreementView(
+        agreement_id=a.id,
+        template=opened.template,
+        subordinate_name=a.subordinate.name,
+        superior_name=a.superior.name,
+        place_and_date=a.sign_place_date,
+        subordinate_signed_at=a.subordinate_signed_at,
+        superior_signed_at=a.superior_signed_at,
+    )
+    for answer in await service.read_answers(session, opened, phase=phase):
+        if answer.author_id == a.superior_id:
+            view.answers[answer.question_key] = answer.text
+    goal_phase = Phase.AGREEMENT
+    for goal in await service.list_goals(session, opened, phase=goal_phase):
+        if goal.author_id == a.superior_id:
+            view.goals.setdefault(goal.section_key, []).append(goal)
+            view.spring_goals.append(goal)
+    return view

@@ -1,0 +1,114 @@
+"""The filled agreement, the signed summary and the follow-up record, as cards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from agreement.template import FieldKind
+from dialogs.agreement_view import AgreementView
+from dialogs.cards.base import Element, bullets, card, container, facts, heading, text
+from dialogs.cards.questions import statement_lines
+from dialogs.questions import goal_key
+from dialogs.texts import common
+from dialogs.texts import questions as qtexts
+from dialogs.texts import review as texts
+
+EMPTY_ANSWER = "–"
+
+
+def _goals(goals: Sequence) -> list[Element]:
+    items: list[Element] = []
+    for goal in goals:
+        items.append(text(goal.title, bold=True, spacing="Small"))
+        actions = [action.text for action in goal.current_actions]
+        if actions:
+            items.append(bullets(actions))
+    return items or [text(EMPTY_ANSWER)]
+
+
+def _signature(name: str, signed_at: datetime | None, localise: Callable[[datetime], datetime]) -> str:
+    if signed_at is None:
+        return f"{name} ({texts.NOT_SIGNED})"
+    return f"{name} ({texts.SIGNED_AT.format(date=common.format_date(localise(signed_at)))})"
+
+
+def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime],
+                   buttons: Sequence[Element] = ()) -> dict:
+    """The agreement as recorded by the superior, with the signature block."""
+    template = view.template
+    body: list[Element] = [
+        heading(template.title),
+        text(texts.PARTIES.format(subordinate=view.subordinate_name, superior=view.superior_name)),
+    ]
+    for section in template.sections:
+        items: list[Element] = [heading(section.heading, size="Medium")]
+        for field in section.fields:
+            items.append(text(field.label, bold=True))
+            if field.kind is FieldKind.GOALS:
+                items += _goals(view.goals.get(section.key, []))
+            elif field.kind is FieldKind.PLATFORM_CHOICE:
+                chosen = statement_lines(template, view.choice(field.key))
+                items.append(bullets(chosen) if chosen else text(EMPTY_ANSWER))
+            else:
+                items.append(text(view.answers.get(field.key) or EMPTY_ANSWER))
+        body.append(container(items, separator=True))
+    signing = template.signing
+    body.append(
+        container(
+            [
+                facts(
+                    [
+                        (signing.place_and_date, view.place_and_date or EMPTY_ANSWER),
+                        (signing.subordinate, _signature(view.subordinate_name, view.subordinate_signed_at, localise)),
+                        (signing.superior, _signature(view.superior_name, view.superior_signed_at, localise)),
+                    ]
+                )
+            ],
+            separator=True,
+        )
+    )
+    return card(body, buttons, fallback=template.title)
+
+
+def followup_card(view: AgreementView, buttons: Sequence[Element] = ()) -> dict:
+    """The follow-up conversation as recorded by the superior."""
+    template = view.template
+    followup = template.followup
+    body: list[Element] = [
+        heading(followup.heading),
+        text(texts.PARTIES.format(subordinate=view.subordinate_name, superior=view.superior_name)),
+    ]
+    for field in followup.fields:
+        if field.kind is not FieldKind.TEXT:
+            continue
+        body.append(text(field.label, bold=True))
+        body.append(text(view.answers.get(field.key) or EMPTY_ANSWER))
+    if view.spring_goals:
+        items: list[Element] = [heading(qtexts.GOAL_SECTION, size="Medium")]
+        for goal in view.spring_goals:
+            items.append(text(qtexts.GOAL_QUESTION.format(title=goal.title), bold=True))
+            items.append(text(view.answers.get(goal_key(goal.id)) or EMPTY_ANSWER))
+        body.append(container(items, separator=True))
+    for field in followup.fields:
+        if field.kind is FieldKind.TEXT:
+            continue
+        items = [heading(field.heading, size="Medium")] if field.heading else []
+        items += [text(field.label, bold=True), text(view.answers.get(field.key) or EMPTY_ANSWER)]
+        body.append(container(items, separator=True))
+    return card(body, buttons, fallback=followup.heading)
+
+
+def spring_goals_card(view: AgreementView, intro: str, none_text: str) -> dict:
+    """The goals and actions set in spring, shown at the start of the follow-up."""
+    body: list[Element] = [heading(view.template.followup.heading), text(intro)]
+    goals = view.spring_goals
+    body.append(heading(qtexts.GOAL_SECTION, size="Medium"))
+    if goals:
+        for section in view.template.sections:
+            section_goals = view.goals.get(section.key, [])
+            if section_goals:
+                body.append(container([text(section.heading, subtle=True), *_goals(section_goals)], separator=True))
+    else:
+        body.append(text(none_text))
+    return card(body, fallback=view.template.followup.heading)

@@ -1,0 +1,65 @@
+"""The list of development goals with their actions, and the buttons to change it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dialogs.cards.base import Element, action_set, bullets, card, container, submit, text
+from dialogs.prompts import CHOOSE, reply_data
+from dialogs.texts import goals as texts
+
+
+@dataclass(frozen=True)
+class GoalView:
+    """A goal as shown: its title, its actions and (for suggestions) whose it is."""
+
+    goal_id: int
+    title: str
+    actions: tuple[str, ...]
+    who: str | None = None
+
+
+def _goal_block(goal: GoalView, button: Element | None) -> Element:
+    items: list[Element] = []
+    if goal.who:
+        items.append(text(goal.who, subtle=True))
+    items.append(text(goal.title, bold=True))
+    if goal.actions:
+        items.append(text(texts.ACTIONS, subtle=True, spacing="Small"))
+        items.append(bullets(goal.actions))
+    if button is not None:
+        items.append(action_set([button]))
+    return container(items, separator=True)
+
+
+def goals_card(
+    label: str,
+    progress: str,
+    prompt_key: str,
+    goals: Sequence[GoalView],
+    suggestions: Sequence[GoalView] = (),
+) -> dict:
+    """The leader's goals for one section, each removable, plus goals from the preparation to reuse."""
+    body: list[Element] = [text(progress, subtle=True), text(label, bold=True), text(texts.HINT, subtle=True)]
+    if not goals:
+        body.append(text(texts.NONE_YET, subtle=True))
+    for goal in goals:
+        body.append(
+            _goal_block(goal, submit(texts.REMOVE, reply_data(CHOOSE, prompt_key, option="remove", goal_id=goal.goal_id)))
+        )
+    if suggestions:
+        block: list[Element] = [text(texts.SUGGESTIONS, bold=True)]
+        block += [
+            _goal_block(goal, submit(texts.USE, reply_data(CHOOSE, prompt_key, option="use", goal_id=goal.goal_id)))
+            for goal in suggestions
+        ]
+        body.append(container(block, style="emphasis"))
+    return card(
+        body,
+        [
+            submit(texts.ADD, reply_data(CHOOSE, prompt_key, option="add"), style="positive"),
+            submit(texts.DONE, reply_data(CHOOSE, prompt_key, option="done")),
+        ],
+        fallback=label,
+    )

@@ -1,0 +1,61 @@
+"""The main menu: the leader's agreements this year, their status and next step, with buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dialogs import actions
+from dialogs.cards.base import action_set, card, container, facts, heading, submit, text
+from dialogs.texts import common
+from dialogs.texts import menu as texts
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One agreement as the menu shows it."""
+
+    agreement_id: int
+    as_superior: bool
+    other_name: str
+    status: str
+    meeting: str | None
+    next_text: str
+    next_actions: tuple[str, ...]
+
+
+def menu_card(year: int, entries: Sequence[MenuEntry]) -> dict:
+    """The menu card."""
+    body = [heading(texts.TITLE.format(year=year))]
+    if not entries:
+        body.append(text(texts.NONE.format(year=year)))
+    for entry in entries:
+        title = (texts.AS_SUPERIOR if entry.as_superior else texts.AS_SUBORDINATE).format(name=entry.other_name)
+        items = [
+            text(title, bold=True),
+            facts(
+                [
+                    (texts.STATUS, entry.status),
+                    (texts.MEETING, entry.meeting or texts.NOT_PLANNED),
+                    (texts.NEXT, entry.next_text),
+                ]
+            ),
+        ]
+        if entry.next_actions:
+            items.append(
+                action_set(
+                    [
+                        submit(texts.BUTTONS[action], actions.submit_data(action, entry.agreement_id))
+                        for action in entry.next_actions
+                    ]
+                )
+            )
+        body.append(container(items, separator=True))
+    return card(
+        body,
+        [
+            submit(common.BUTTON_READING, actions.submit_data(actions.OPEN_READING)),
+            submit(common.BUTTON_HELP, actions.submit_data(actions.HELP)),
+        ],
+        fallback=texts.TITLE.format(year=year),
+    )

@@ -1,0 +1,29 @@
+"""A short question answered with one of a few buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dialogs.cards.base import Element, card, submit, text, text_input
+from dialogs.prompts import ANSWER, CHOOSE, reply_data
+from dialogs.texts import common
+
+
+def options_card(question: str, prompt_key: str, choices: Sequence[tuple[str, str]],
+                 body_before: Sequence[Element] = ()) -> dict:
+    """``question`` with one button per (option, title); a button answers ``prompt_key``."""
+    return card(
+        [*body_before, text(question, bold=True)],
+        [submit(title, reply_data(CHOOSE, prompt_key, option=option)) for option, title in choices],
+        fallback=question,
+    )
+
+
+def free_text_card(label: str, prompt_key: str, *, hint: str | None = None, placeholder: str | None = None,
+                   value: str | None = None, multiline: bool = True, body_before: Sequence[Element] = ()) -> dict:
+    """A card asking for one free text (also answerable by typing in the chat)."""
+    body = [*body_before, text(label, bold=True)]
+    if hint:
+        body.append(text(hint, subtle=True))
+    body.append(text_input("text", value=value, placeholder=placeholder, multiline=multiline))
+    return card(body, [submit(common.BUTTON_SAVE, reply_data(ANSWER, prompt_key), style="positive")], fallback=label)

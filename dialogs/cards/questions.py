@@ -1,0 +1,128 @@
+"""Cards that ask the form's questions, one card per question, with the section introduced first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agreement.template import AnswerSection, Template
+from dialogs.cards.base import Element, bullets, card, container, heading, submit, text, text_input
+from dialogs.prompts import ANSWER, KEEP, SKIP, reply_data
+from dialogs.questions import Question
+from dialogs.texts import common
+from dialogs.texts import questions as texts
+
+
+@dataclass(frozen=True)
+class ContextEntry:
+    """What one leader wrote earlier (preparation or reflection), or why it is not shown."""
+
+    who: str
+    lines: tuple[str, ...] = ()
+    hidden: str | None = None
+
+
+def section_card(section: AnswerSection) -> dict:
+    """A section's heading, paragraphs and, for the private section, its privacy notice."""
+    body: list[Element] = [heading(section.heading)]
+    body += [text(paragraph) for paragraph in section.paragraphs]
+    if section.privacy_notice:
+        body.append(container([text(section.privacy_notice, bold=True)], style="emphasis"))
+    if section.intro:
+        body.append(text(section.intro))
+        body.append(bullets(f.label for f in section.fields if f.heading is None))
+    return card(body, fallback=section.heading)
+
+
+def _context_block(title: str, entries: Sequence[ContextEntry]) -> Element | None:
+    if not entries:
+        return None
+    items: list[Element] = [text(title, bold=True)]
+    for entry in entries:
+        items.append(text(entry.who, bold=True, spacing="Small"))
+        if entry.hidden:
+            items.append(text(entry.hidden, subtle=True))
+        elif entry.lines:
+            items.append(bullets(entry.lines) if len(entry.lines) > 1 else text(entry.lines[0]))
+        else:
+            items.append(text(texts.CONTEXT_NOTHING, subtle=True))
+    return container(items, style="emphasis")
+
+
+def _question_head(question: Question, progress: str) -> list[Element]:
+    body: list[Element] = [text(progress, subtle=True)]
+    if question.heading:
+        body.append(heading(question.heading, size="Medium"))
+    body.append(text(question.label, bold=True))
+    if question.help:
+        body.append(text(question.help))
+    if question.goal_actions:
+        body.append(text(texts.GOAL_ACTIONS, subtle=True))
+        body.append(bullets(question.goal_actions))
+    return body
+
+
+def text_question_card(
+    question: Question,
+    progress: str,
+    current: str | None,
+    context_title: str = texts.CONTEXT_PREPARATION,
+    context: Sequence[ContextEntry] = (),
+) -> dict:
+    """A question answered with text; the current answer is in the field, ready to edit."""
+    body = _question_head(question, progress)
+    body.append(_context_block(context_title, context))
+    if current:
+        body.append(text(texts.CURRENT_HINT, subtle=True))
+    elif question.skippable:
+        body.append(text(texts.SKIP_HINT, subtle=True))
+    body.append(text_input("text", value=current, placeholder=texts.ANSWER_PLACEHOLDER))
+    buttons = [submit(common.BUTTON_SAVE, reply_data(ANSWER, question.key), style="positive")]
+    if current:
+        buttons.append(submit(common.BUTTON_KEEP, reply_data(KEEP, question.key)))
+    if question.skippable:
+        buttons.append(submit(common.BUTTON_SKIP, reply_data(SKIP, question.key)))
+    return card(body, buttons, fallback=question.label)
+
+
+def choice_question_card(
+    question: Question,
+    progress: str,
+    template: Template,
+    minimum: int,
+    maximum: int,
+    current: Sequence[str] = (),
+    context_title: str = texts.CONTEXT_PREPARATION,
+    context: Sequence[ContextEntry] = (),
+) -> dict:
+    """The Lederplattformen choice as a multi-select of the statements."""
+    body = _question_head(question, progress)
+    body.append(_context_block(context_title, context))
+    body.append(
+        text(texts.CHOICE_HINT.format(minimum=common.number_word(minimum), maximum=common.number_word(maximum)),
+             subtle=True)
+    )
+    choice_set: Element = {
+        "type": "Input.ChoiceSet",
+        "id": "choice",
+        "isMultiSelect": True,
+        "style": "expanded",
+        "wrap": True,
+        "choices": [
+            {"title": f"{number}. {statement.text}", "value": statement.key}
+            for number, statement in enumerate(template.platform_statements, start=1)
+        ],
+    }
+    if current:
+        choice_set["value"] = ",".join(current)
+    body.append(choice_set)
+    buttons = [submit(common.BUTTON_SAVE, reply_data(ANSWER, question.key), style="positive")]
+    if current:
+        buttons.append(submit(common.BUTTON_KEEP, reply_data(KEEP, question.key)))
+    return card(body, buttons, fallback=question.label)
+
+
+def statement_lines(template: Template, keys: Sequence[str]) -> tuple[str, ...]:
+    """The chosen statements' texts (unknown keys are left out)."""
+    known = {s.key: s.text for s in template.platform_statements}
+    return tuple(known[key] for key in keys if key in known)

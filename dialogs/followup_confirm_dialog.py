@@ -1,0 +1,86 @@
+"""Each leader confirms the recorded follow-up; when both have, the year is complete."""
+
+from __future__ import annotations
+
+from botbuilder.core import MessageFactory
+from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agreement import service
+from agreement.errors import AgreementError
+from agreement.service import AgreementAccess
+from dialogs.agreement_view import gather
+from dialogs.base_dialog import CancelAndHelpDialog
+from dialogs.cards.agreement import followup_card
+from dialogs.cards.base import submit, text, to_activity
+from dialogs.context import current_leader_id
+from dialogs.deps import DialogDeps
+from dialogs.prompts import CHOOSE, ReplyPrompt, options, reply_data
+from dialogs.texts import followup as texts
+from dialogs.validators import option_validator
+from dialogs.work import change, error_message, notify, read
+from storage.models import Phase
+
+STEPS = "followup_confirm.steps"
+CONFIRM_PROMPT = "followup_confirm.confirm"
+CONFIRM_KEY = "followup_confirm.confirm"
+
+
+class FollowupConfirmDialog(CancelAndHelpDialog):
+    """Options: agreement_id."""
+
+    def __init__(self, deps: DialogDeps) -> None:
+        super().__init__("FollowupConfirmDialog", deps)
+        self.add_dialog(WaterfallDialog(STEPS, [self.show_step, self.confirm_step]))
+        self.add_dialog(ReplyPrompt(CONFIRM_PROMPT, option_validator))
+        self.initial_dialog_id = STEPS
+
+    async def show_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Show the recorded follow-up and ask for confirmation."""
+        leader = current_leader_id(step.context)
+        try:
+            view = await read(self.deps, leader, step.options["agreement_id"],
+                              lambda s, o: gather(s, o, Phase.FOLLOWUP))
+        except AgreementError as exc:
+            await step.context.send_activity(error_message(exc))
+            return await step.end_dialog(False)
+        content = followup_card(
+            view,
+            [submit(texts.CONFIRM_BUTTON, reply_data(CHOOSE, CONFIRM_KEY, option="confirm"), style="positive"),
+             submit(texts.LATER, reply_data(CHOOSE, CONFIRM_KEY, option="later"))],
+        )
+        content["body"].append(text(texts.CONFIRM_ASK, bold=True))
+        return await step.prompt(
+            CONFIRM_PROMPT,
+            options(to_activity(content, summary=texts.CONFIRM_ASK),
+                    {"question": CONFIRM_KEY,
+                     "options": {"confirm": list(texts.CONFIRM_WORDS), "later": list(texts.LATER_WORDS)},
+                     "hint": texts.CONFIRM_HINT}),
+        )
+
+    async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Confirm; when both have confirmed, both are told the year is complete."""
+        if step.result["option"] == "later":
+            await step.context.send_activity(texts.LATER_DONE)
+            return await step.end_dialog(False)
+        leader = current_leader_id(step.context)
+
+        async def confirm(session: AsyncSession, opened: AgreementAccess):
+            return await service.confirm_followup(session, opened), opened
+
+        try:
+            both, opened = await change(self.deps, leader, step.options["agreement_id"], confirm)
+        except AgreementError as exc:
+            await step.context.send_activity(error_message(exc))
+            return await step.end_dialog(False)
+        other = opened.other
+        if both:
+            done = texts.BOTH_CONFIRMED.format(year=opened.agreement.year)
+            await step.context.send_activity(done)
+            message = f"{texts.NOTIFY_CONFIRMED.format(name=opened.viewer.name)} {done}"
+            await notify(self.deps, step.context, other.id, other.name, MessageFactory.text(message))
+        else:
+            await step.context.send_activity(texts.CONFIRMED_WAITING.format(name=other.name))
+            await notify(self.deps, step.context, other.id, other.name,
+                         MessageFactory.text(texts.NOTIFY_CONFIRMED.format(name=opened.viewer.name)))
+        return await step.end_dialog(True)

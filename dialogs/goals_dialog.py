@@ -1,0 +1,165 @@
+"""The development goals of one section: add a goal with its actions, remove one, reuse one."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agreement import service
+from agreement.errors import AgreementError
+from agreement.service import MAX_ACTIONS_PER_GOAL, AgreementAccess
+from dialogs.base_dialog import CancelAndHelpDialog
+from dialogs.cards.base import to_activity
+from dialogs.cards.goals import GoalView, goals_card
+from dialogs.cards.options import free_text_card
+from dialogs.context import current_leader_id
+from dialogs.deps import DialogDeps
+from dialogs.prompts import ReplyPrompt, options
+from dialogs.texts import goals as texts
+from dialogs.texts import questions as qtexts
+from dialogs.validators import actions_validator, answer_validator, goals_menu_validator
+from dialogs.work import change, error_message, read
+from storage.models import Phase
+
+logger = logging.getLogger(__name__)
+
+LOOP = "goals.loop"
+MENU_PROMPT = "goals.menu"
+TITLE_PROMPT = "goals.title"
+ACTIONS_PROMPT = "goals.actions"
+
+
+def _view(goal, who: str | None = None) -> GoalView:
+    return GoalView(goal.id, goal.title, tuple(action.text for action in goal.current_actions), who)
+
+
+class GoalsDialog(CancelAndHelpDialog):
+    """Options: agreement_id, question (the goals field key), section_key, progress, label."""
+
+    def __init__(self, dialog_id: str, deps: DialogDeps, phase: Phase) -> None:
+        super().__init__(dialog_id, deps)
+        self.phase = phase
+        self.add_dialog(WaterfallDialog(LOOP, [self.show_step, self.choose_step, self.title_step, self.actions_step]))
+        self.add_dialog(ReplyPrompt(MENU_PROMPT, goals_menu_validator))
+        self.add_dialog(ReplyPrompt(TITLE_PROMPT, answer_validator))
+        self.add_dialog(ReplyPrompt(ACTIONS_PROMPT, actions_validator))
+        self.initial_dialog_id = LOOP
+
+    async def _load(self, session: AsyncSession, opened: AgreementAccess, section_key: str):
+        own = [
+            _view(goal)
+            for goal in await service.list_goals(session, opened, phase=self.phase, section_key=section_key)
+            if goal.author_id == opened.viewer.id
+        ]
+        suggestions = []
+        if self.phase is Phase.AGREEMENT:
+            for goal in await service.list_goals(session, opened, phase=Phase.PREPARATION, section_key=section_key):
+                who = qtexts.CONTEXT_OWN if goal.author_id == opened.viewer.id else opened.other.name
+                suggestions.append(_view(goal, who))
+        return own, suggestions
+
+    async def show_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Show the goals so far and ask what to do."""
+        opts = step.options
+        leader = current_leader_id(step.context)
+        try:
+            own, suggestions = await read(
+                self.deps, leader, opts["agreement_id"], lambda s, o: self._load(s, o, opts["section_key"])
+            )
+        except AgreementError as exc:
+            await step.context.send_activity(error_message(exc))
+            return await step.end_dialog(False)
+        content = goals_card(opts["label"], opts["progress"], opts["question"], own, suggestions)
+        return await step.prompt(
+            MENU_PROMPT,
+            options(
+                to_activity(content),
+                {
+                    "question": opts["question"],
+                    "goal_ids": [g.goal_id for g in own],
+                    "suggestion_ids": [g.goal_id for g in suggestions],
+                },
+            ),
+        )
+
+    async def choose_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Add (ask the title), remove, reuse a suggestion, or finish."""
+        choice = step.result
+        opts = step.options
+        option = choice["option"]
+        if option == "done":
+            return await step.end_dialog({"kind": "done"})
+        if option == "add":
+            key = f"{opts['question']}:title"
+            return await step.prompt(
+                TITLE_PROMPT,
+                options(
+                    to_activity(free_text_card(texts.ASK_TITLE, key, placeholder=texts.TITLE_PLACEHOLDER, multiline=False)),
+                    {"question": key, "max_length": self.deps.settings.max_answer_length},
+                ),
+            )
+        leader = current_leader_id(step.context)
+        goal_id = choice["goal_id"]
+
+        async def remove(session: AsyncSession, opened: AgreementAccess) -> str:
+            goals = {g.id: g for g in await service.list_goals(session, opened, phase=self.phase)}
+            title = goals[goal_id].title
+            await service.remove_goal(session, opened, goal_id)
+            return title
+
+        async def use(session: AsyncSession, opened: AgreementAccess) -> str:
+            visible = {g.id: g for g in await service.list_goals(session, opened, phase=Phase.PREPARATION)}
+            source = visible[goal_id]
+            await service.add_goal(
+                session, opened, opts["section_key"], self.phase, source.title,
+                [action.text for action in source.current_actions],
+                max_length=self.deps.settings.max_answer_length,
+            )
+            return source.title
+
+        try:
+            title = await change(self.deps, leader, opts["agreement_id"], remove if option == "remove" else use)
+        except (AgreementError, KeyError) as exc:
+            await step.context.send_activity(
+                error_message(exc) if isinstance(exc, AgreementError) else texts.MENU_HINT
+            )
+            return await step.replace_dialog(LOOP, opts)
+        await step.context.send_activity((texts.REMOVED if option == "remove" else texts.SAVED).format(title=title))
+        return await step.replace_dialog(LOOP, opts)
+
+    async def title_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Keep the title and ask for the actions."""
+        title = step.result["text"]
+        step.values["title"] = title
+        key = f"{step.options['question']}:actions"
+        return await step.prompt(
+            ACTIONS_PROMPT,
+            options(
+                to_activity(free_text_card(texts.ASK_ACTIONS.format(title=title), key, placeholder=texts.ACTIONS_PLACEHOLDER)),
+                {"question": key, "max_length": self.deps.settings.max_answer_length,
+                 "max_actions": MAX_ACTIONS_PER_GOAL},
+            ),
+        )
+
+    async def actions_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Save the goal with its actions, then show the list again."""
+        opts = step.options
+        title = step.values["title"]
+        lines = step.result["lines"]
+        leader = current_leader_id(step.context)
+
+        async def add(session: AsyncSession, opened: AgreementAccess) -> None:
+            await service.add_goal(
+                session, opened, opts["section_key"], self.phase, title, lines,
+                max_length=self.deps.settings.max_answer_length,
+            )
+
+        try:
+            await change(self.deps, leader, opts["agreement_id"], add)
+        except AgreementError as exc:
+            await step.context.send_activity(error_message(exc))
+            return await step.end_dialog(False)
+        await step.context.send_activity(texts.SAVED.format(title=title))
+        return await step.replace_dialog(LOOP, opts)

@@ -1,0 +1,189 @@
+"""The root dialog: the main menu, and the router for commands and card buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.dialogs import (
+    Dialog,
+    DialogContext,
+    DialogTurnResult,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+
+from agreement import service
+from agreement.access import Role
+from agreement.errors import AccessDenied, NotFound
+from dialogs import actions
+from dialogs.base_dialog import (
+    CancelAndHelpDialog,
+    Command,
+    card_action_of,
+    card_data,
+    command_of,
+    send_help,
+    send_status,
+)
+from dialogs.cards.base import to_activity
+from dialogs.cards.menu import MenuEntry, menu_card
+from dialogs.context import current_leader_id
+from dialogs.deps import DialogDeps
+from dialogs.fill_dialog import FillDialog
+from dialogs.followup_confirm_dialog import FollowupConfirmDialog
+from dialogs.followup_record_dialog import FollowupRecordDialog
+from dialogs.followup_reflect_dialog import FollowupReflectDialog
+from dialogs.next_steps import next_step, refusal
+from dialogs.plan_dialog import PlanDialog
+from dialogs.preparation_dialog import PreparationDialog
+from dialogs.prompts import REPLY, ReplyPrompt, options, refuse
+from dialogs.reading_dialog import ReadingDialog
+from dialogs.review_dialog import ReviewDialog
+from dialogs.texts import common
+from dialogs.texts import menu as texts
+from dialogs.work import local, today
+
+logger = logging.getLogger(__name__)
+
+MAIN = "main.steps"
+MENU_PROMPT = "main.menu"
+MENU_KEY = "main.menu"
+
+
+async def menu_validator(prompt_context) -> bool:
+    """The menu waits for a button (routed before the prompt); anything typed gets a hint."""
+    value = prompt_context.recognized.value or {}
+    return refuse(prompt_context, common.STALE_CARD_MENU if value.get("data") else common.NOT_UNDERSTOOD)
+
+
+class MainDialog(CancelAndHelpDialog):
+    """Root dialog (id "MainDialog"): run it with DialogHelper.run_dialog after dialogs.context.set_leader."""
+
+    def __init__(self, deps: DialogDeps) -> None:
+        super().__init__("MainDialog", deps)
+        preparation = PreparationDialog(deps)
+        review = ReviewDialog(deps)
+        self.flows: dict[str, Dialog] = {
+            actions.PLAN: PlanDialog(deps),
+            actions.PREPARE: preparation,
+            actions.FILL: FillDialog(deps),
+            actions.REVIEW: review,
+            actions.SIGN: review,
+            actions.FOLLOWUP_REFLECT: FollowupReflectDialog(deps),
+            actions.FOLLOWUP_RECORD: FollowupRecordDialog(deps),
+            actions.FOLLOWUP_CONFIRM: FollowupConfirmDialog(deps),
+        }
+        self.reading = ReadingDialog(deps)
+        for dialog in {id(d): d for d in (*self.flows.values(), self.reading)}.values():
+            self.add_dialog(dialog)
+        self.add_dialog(WaterfallDialog(MAIN, [self.choose_step, self.dispatch_step, self.finish_step]))
+        self.add_dialog(ReplyPrompt(MENU_PROMPT, menu_validator))
+        self.initial_dialog_id = MAIN
+
+    async def on_route(self, inner_dc: DialogContext, data: dict) -> DialogTurnResult:
+        """A card button or 'meny' in the middle of anything: leave it and start what was asked."""
+        await inner_dc.cancel_all_dialogs()
+        if data.get("action") == actions.OPEN_MENU:
+            return await inner_dc.begin_dialog(MAIN, {"menu": True})
+        return await inner_dc.begin_dialog(MAIN, {"route": data})
+
+    async def choose_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Work out what the first message asks for; show the menu unless it is a command or a button."""
+        opts = step.options or {}
+        route = opts.get("route")
+        if route is None and not opts.get("menu"):
+            activity = step.context.activity
+            command = command_of(activity)
+            if command is Command.HELP:
+                await send_help(step.context, self.deps)
+                return await step.end_dialog()
+            if command is Command.STATUS:
+                await send_status(step.context, self.deps)
+                return await step.end_dialog()
+            if command is Command.CANCEL:
+                await step.context.send_activity(common.NOTHING_TO_CANCEL)
+                return await step.end_dialog()
+            route = card_action_of(activity)
+            data = card_data(activity)
+            if route is None and data is not None and REPLY in data:
+                await step.context.send_activity(common.STALE_CARD_MENU)
+        if route is not None:
+            return await step.next(route)
+        return await step.prompt(
+            MENU_PROMPT, options(await self.menu_activity(step), {"question": MENU_KEY})
+        )
+
+    async def menu_activity(self, step: WaterfallStepContext):
+        """The menu card for the leader of this turn."""
+        leader = current_leader_id(step.context)
+        day = today(self.deps)
+        async with self.deps.session_factory() as session:
+            agreements = await service.agreements_of(session, leader, day.year)
+        entries = []
+        for opened in agreements:
+            upcoming = next_step(opened, day)
+            meeting = opened.agreement.meeting_at
+            entries.append(
+                MenuEntry(
+                    agreement_id=opened.agreement.id,
+                    as_superior=opened.role is Role.SUPERIOR,
+                    other_name=opened.other.name,
+                    status=opened.status.label,
+                    meeting=common.format_when(local(self.deps, meeting)) if meeting else None,
+                    next_text=upcoming.text,
+                    next_actions=upcoming.actions,
+                )
+            )
+        return to_activity(menu_card(day.year, entries), summary=texts.TITLE.format(year=day.year))
+
+    async def dispatch_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Start the flow a button asks for, after checking the agreement and the step."""
+        route = step.result or {}
+        action = route.get("action")
+        if action == actions.OPEN_READING:
+            section = route.get("section")
+            return await step.begin_dialog(self.reading.id, {"section": section if isinstance(section, str) else None})
+        if action == actions.OPEN_MENU:
+            return await step.replace_dialog(MAIN, {"menu": True})
+        if action == actions.HELP:
+            await send_help(step.context, self.deps)
+            return await step.end_dialog()
+        if action == actions.STATUS:
+            await send_status(step.context, self.deps)
+            return await step.end_dialog()
+        if action == actions.CANCEL:
+            await step.context.send_activity(common.NOTHING_TO_CANCEL)
+            return await step.end_dialog()
+        agreement_id = route.get("agreement_id")
+        if (
+            not isinstance(action, str)
+            or action not in actions.FLOW_ACTIONS
+            or isinstance(agreement_id, bool)
+            or not isinstance(agreement_id, int)
+        ):
+            logger.info("Unknown card action from leader %s", current_leader_id(step.context))
+            await step.context.send_activity(common.UNKNOWN_ACTION)
+            return await step.replace_dialog(MAIN, {"menu": True})
+        leader = current_leader_id(step.context)
+        try:
+            async with self.deps.session_factory() as session:
+                opened = await service.open_agreement(session, leader, agreement_id)
+        except (AccessDenied, NotFound):
+            logger.info("Leader %s refused agreement %s", leader, agreement_id)
+            await step.context.send_activity(common.NO_ACCESS)
+            return await step.replace_dialog(MAIN, {"menu": True})
+        refused = refusal(action, opened)
+        if refused:
+            await step.context.send_activity(refused)
+            return await step.replace_dialog(MAIN, {"menu": True})
+        return await step.begin_dialog(self.flows[action].id, {"agreement_id": agreement_id})
+
+    async def finish_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """A flow has ended; if it was left for something else, start that."""
+        result = step.result
+        if isinstance(result, dict) and isinstance(result.get("route"), dict):
+            route = result["route"]
+            if route.get("action") == actions.OPEN_MENU:
+                return await step.replace_dialog(MAIN, {"menu": True})
+            return await step.replace_dialog(MAIN, {"route": route})
+        return await step.end_dialog(result)

@@ -1,0 +1,103 @@
+"""What each leader can do next with an agreement: the menu's buttons and the guard on card submits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from agreement.access import Role
+from agreement.service import AgreementAccess
+from agreement.status import followup_done, is_signed
+from dialogs import actions
+from dialogs.texts import common
+from dialogs.texts import menu as texts
+
+#: The autumn follow-up is offered in the menu from this day of the year (month, day).
+FOLLOWUP_STARTS = (9, 1)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The next step of one agreement for one leader: a sentence and the buttons for it."""
+
+    text: str
+    actions: tuple[str, ...]
+
+
+def followup_open(today: date) -> bool:
+    """Whether the autumn follow-up has started."""
+    return (today.month, today.day) >= FOLLOWUP_STARTS
+
+
+def next_step(opened: AgreementAccess, today: date) -> NextStep:
+    """The next step for the viewer of ``opened``."""
+    a = opened.agreement
+    other = opened.other.name
+    superior = opened.role is Role.SUPERIOR
+    if is_signed(a):
+        if followup_done(a):
+            return NextStep(texts.STEP_DONE, ())
+        if a.followup_recorded_at is not None:
+            mine = a.superior_followup_confirmed_at if superior else a.subordinate_followup_confirmed_at
+            if mine is None:
+                return NextStep(texts.STEP_CONFIRM, (actions.FOLLOWUP_CONFIRM,))
+            return NextStep(texts.STEP_WAIT_CONFIRM.format(name=other), ())
+        if not followup_open(today):
+            start = date(today.year, *FOLLOWUP_STARTS)
+            return NextStep(texts.STEP_FOLLOWUP_LATER.format(date=common.format_date(start)), ())
+        if superior:
+            return NextStep(texts.STEP_RECORD, (actions.FOLLOWUP_REFLECT, actions.FOLLOWUP_RECORD))
+        return NextStep(texts.STEP_REFLECT, (actions.FOLLOWUP_REFLECT,))
+    mine_prepared = a.superior_prepared_at if superior else a.subordinate_prepared_at
+    if a.filled_at is not None:
+        mine_signed = a.superior_signed_at if superior else a.subordinate_signed_at
+        if mine_signed is not None:
+            return NextStep(texts.STEP_WAIT_SIGN.format(name=other), ())
+        if superior:
+            return NextStep(texts.STEP_SIGN, (actions.SIGN, actions.FILL))
+        return NextStep(texts.STEP_REVIEW, (actions.REVIEW,))
+    if superior:
+        if a.review_comment_at is not None:
+            return NextStep(texts.STEP_FILL_COMMENTS.format(name=other), (actions.FILL,))
+        if a.meeting_at is None:
+            return NextStep(texts.STEP_PLAN.format(name=other), (actions.PLAN, actions.PREPARE))
+        if mine_prepared is None:
+            return NextStep(texts.STEP_PREPARE, (actions.PREPARE, actions.FILL, actions.PLAN))
+        return NextStep(texts.STEP_FILL, (actions.FILL, actions.PREPARE, actions.PLAN))
+    if mine_prepared is None:
+        return NextStep(texts.STEP_PREPARE, (actions.PREPARE,))
+    return NextStep(texts.STEP_WAIT_FILL.format(name=other), (actions.PREPARE,))
+
+
+def refusal(action: str, opened: AgreementAccess) -> str | None:
+    """Why ``action`` cannot be started now by this viewer, or None when it can."""
+    a = opened.agreement
+    superior = opened.role is Role.SUPERIOR
+    signed = is_signed(a)
+    superior_only = {actions.PLAN, actions.FILL, actions.FOLLOWUP_RECORD}
+    if action in superior_only and not superior:
+        return texts.REFUSE_ROLE
+    if action in (actions.PLAN, actions.PREPARE) and signed:
+        return texts.REFUSE_SIGNED
+    if action == actions.FILL and a.followup_recorded_at is not None:
+        return texts.REFUSE_FOLLOWUP_RECORDED
+    if action in (actions.REVIEW, actions.SIGN):
+        if signed:
+            return texts.REFUSE_SIGNED
+        if a.filled_at is None:
+            return texts.REFUSE_NOT_FILLED
+        if (a.superior_signed_at if superior else a.subordinate_signed_at) is not None:
+            return texts.REFUSE_ALREADY_SIGNED
+    if action in (actions.FOLLOWUP_REFLECT, actions.FOLLOWUP_RECORD, actions.FOLLOWUP_CONFIRM):
+        if not signed:
+            return texts.REFUSE_NOT_SIGNED
+        if followup_done(a):
+            return texts.REFUSE_FOLLOWUP_DONE
+    if action == actions.FOLLOWUP_REFLECT and a.followup_recorded_at is not None:
+        return texts.REFUSE_FOLLOWUP_RECORDED
+    if action == actions.FOLLOWUP_CONFIRM:
+        if a.followup_recorded_at is None:
+            return texts.REFUSE_NOT_RECORDED
+        if (a.superior_followup_confirmed_at if superior else a.subordinate_followup_confirmed_at) is not None:
+            return texts.REFUSE_ALREADY_CONFIRMED
+    return None

@@ -1,0 +1,198 @@
+"""Asks a flow's questions one by one and saves each answer the moment it is given.
+
+Shared by the preparation, the filling in of the agreement and the two follow-up flows. The
+position (``index`` into ``keys``) lives in the dialog's options, so after a restart the next
+message continues at the same question.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agreement import service
+from agreement.errors import AgreementError, AnswerEmpty, AnswerTooLong, ConcurrentChange, InvalidChoice
+from agreement.service import AgreementAccess
+from agreement.status import both_prepared
+from agreement.template import AnswerSection, FieldKind, Template
+from dialogs.base_dialog import CancelAndHelpDialog
+from dialogs.cards.base import to_activity
+from dialogs.cards.questions import (
+    ContextEntry,
+    choice_question_card,
+    section_card,
+    statement_lines,
+    text_question_card,
+)
+from dialogs.context import current_leader_id
+from dialogs.deps import DialogDeps
+from dialogs.goals_dialog import GoalsDialog
+from dialogs.prompts import ANSWER, CHOOSE, ReplyPrompt, options
+from dialogs.questions import Question, describe
+from dialogs.texts import common
+from dialogs.texts import questions as texts
+from dialogs.validators import answer_validator, choice_validator
+from dialogs.work import change, error_message, read
+from storage.models import Goal, Phase
+
+logger = logging.getLogger(__name__)
+
+LOOP = "questions.loop"
+TEXT_PROMPT = "questions.text"
+CHOICE_PROMPT = "questions.choice"
+GOALS = "questions.goals"
+
+
+@dataclass(frozen=True)
+class _Asked:
+    template: Template
+    question: Question
+    section: AnswerSection
+    new_section: bool
+    current: str | None
+    context: tuple[ContextEntry, ...]
+
+
+class QuestionsDialog(CancelAndHelpDialog):
+    """Options: agreement_id, keys (question keys in order), index. Ends with True when all are answered."""
+
+    def __init__(self, dialog_id: str, deps: DialogDeps, phase: Phase, context_phase: Phase | None = None) -> None:
+        super().__init__(dialog_id, deps)
+        self.phase = phase
+        self.context_phase = context_phase
+        self.add_dialog(WaterfallDialog(LOOP, [self.ask_step, self.save_step]))
+        self.add_dialog(ReplyPrompt(TEXT_PROMPT, answer_validator))
+        self.add_dialog(ReplyPrompt(CHOICE_PROMPT, choice_validator))
+        self.add_dialog(GoalsDialog(GOALS, deps, phase))
+        self.initial_dialog_id = LOOP
+
+    @property
+    def context_title(self) -> str:
+        return texts.CONTEXT_REFLECTION if self.context_phase is Phase.FOLLOWUP_PREPARATION else texts.CONTEXT_PREPARATION
+
+    async def _spring_goals(self, session: AsyncSession, opened: AgreementAccess) -> dict[int, Goal]:
+        return {g.id: g for g in await service.list_goals(session, opened, phase=Phase.AGREEMENT)}
+
+    def _lines(self, opened: AgreementAccess, question: Question, text: str) -> tuple[str, ...]:
+        if question.kind == FieldKind.PLATFORM_CHOICE.value:
+            return statement_lines(opened.template, json.loads(text))
+        return (text,)
+
+    async def _context(self, session: AsyncSession, opened: AgreementAccess, question: Question) -> tuple[ContextEntry, ...]:
+        if self.context_phase is None or question.kind == FieldKind.GOALS.value:
+            return ()
+        answers = await service.read_answers(session, opened, phase=self.context_phase, keys=[question.key])
+        by_author = {answer.author_id: answer.text for answer in answers}
+        own = by_author.get(opened.viewer.id)
+        entries = [ContextEntry(texts.CONTEXT_OWN, self._lines(opened, question, own) if own else ())]
+        other = opened.other
+        agreement = opened.agreement
+        if self.context_phase is Phase.PREPARATION and not both_prepared(agreement):
+            hidden = texts.CONTEXT_HIDDEN_PREPARATION.format(name=common.possessive(other.name))
+            entries.append(ContextEntry(other.name, hidden=hidden))
+        elif self.context_phase is Phase.FOLLOWUP_PREPARATION and agreement.followup_recorded_at is None:
+            hidden = texts.CONTEXT_HIDDEN_REFLECTION.format(name=common.possessive(other.name))
+            entries.append(ContextEntry(other.name, hidden=hidden))
+        else:
+            text = by_author.get(other.id)
+            entries.append(ContextEntry(other.name, self._lines(opened, question, text) if text else ()))
+        return tuple(entries)
+
+    async def _load(self, session: AsyncSession, opened: AgreementAccess, keys: list[str], index: int) -> _Asked:
+        autumn = self.phase in (Phase.FOLLOWUP_PREPARATION, Phase.FOLLOWUP)
+        goals = await self._spring_goals(session, opened) if autumn else {}
+        question = describe(opened.template, keys[index], goals)
+        section = opened.template.section(question.section_key)
+        previous = describe(opened.template, keys[index - 1], goals) if index > 0 else None
+        current = None
+        if question.kind != FieldKind.GOALS.value:
+            for answer in await service.read_answers(session, opened, phase=self.phase, keys=[question.key]):
+                if answer.author_id == opened.viewer.id:
+                    current = answer.text
+        return _Asked(
+            template=opened.template,
+            question=question,
+            section=section,
+            new_section=previous is None or previous.section_key != question.section_key,
+            current=current,
+            context=await self._context(session, opened, question),
+        )
+
+    async def ask_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Ask the question at ``index`` (introducing its section first), or finish."""
+        opts = step.options
+        keys, index = opts["keys"], opts["index"]
+        if index >= len(keys):
+            return await step.end_dialog(True)
+        leader = current_leader_id(step.context)
+        try:
+            asked = await read(self.deps, leader, opts["agreement_id"], lambda s, o: self._load(s, o, keys, index))
+        except (AgreementError, KeyError) as exc:
+            logger.info("Question %s of agreement %s cannot be asked: %s", index, opts["agreement_id"], type(exc).__name__)
+            await step.context.send_activity(
+                error_message(exc) if isinstance(exc, AgreementError) else common.INVALID_STATE
+            )
+            return await step.end_dialog(False)
+        question = asked.question
+        if asked.new_section:
+            await step.context.send_activity(to_activity(section_card(asked.section)))
+        progress = texts.PROGRESS.format(section=asked.section.heading, number=index + 1, total=len(keys))
+        if question.kind == FieldKind.GOALS.value:
+            return await step.begin_dialog(
+                GOALS,
+                {"agreement_id": opts["agreement_id"], "question": question.key, "section_key": question.section_key,
+                 "progress": progress, "label": question.label},
+            )
+        if question.kind == FieldKind.PLATFORM_CHOICE.value:
+            template = asked.template
+            field = template.field(question.key)
+            current = json.loads(asked.current) if asked.current else []
+            content = choice_question_card(
+                question, progress, template, field.min_choices, field.max_choices, current,
+                self.context_title, asked.context,
+            )
+            return await step.prompt(
+                CHOICE_PROMPT,
+                options(to_activity(content),
+                        {"question": question.key, "template_id": template.id, "has_current": bool(current)}),
+            )
+        content = text_question_card(question, progress, asked.current, self.context_title, asked.context)
+        return await step.prompt(
+            TEXT_PROMPT,
+            options(
+                to_activity(content),
+                {"question": question.key, "has_current": asked.current is not None,
+                 "skippable": question.skippable, "max_length": self.deps.settings.max_answer_length},
+            ),
+        )
+
+    async def save_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Save the answer now, then go on to the next question."""
+        opts = step.options
+        reply = step.result
+        if not reply:
+            return await step.end_dialog(False)
+        key = opts["keys"][opts["index"]]
+        leader = current_leader_id(step.context)
+        max_length = self.deps.settings.max_answer_length
+
+        async def save(session: AsyncSession, opened: AgreementAccess) -> None:
+            if reply["kind"] == CHOOSE:
+                await service.save_choice(session, opened, key, self.phase, reply["keys"])
+            else:
+                await service.save_answer(session, opened, key, self.phase, reply["text"], max_length=max_length)
+
+        if reply["kind"] in (ANSWER, CHOOSE):
+            try:
+                await change(self.deps, leader, opts["agreement_id"], save)
+            except (AnswerEmpty, AnswerTooLong, InvalidChoice, ConcurrentChange) as exc:
+                await step.context.send_activity(error_message(exc))
+                return await step.replace_dialog(LOOP, opts)
+            except AgreementError as exc:
+                await step.context.send_activity(f"{texts.SAVE_FAILED} {error_message(exc)}")
+                return await step.end_dialog(False)
+        return await step.replace_dialog(LOOP, {**opts, "index": opts["index"] + 1})

@@ -1,0 +1,20 @@
+"""Texts of the goals list ("utviklingsmål og tiltak")."""
+
+NONE_YET = "Ingen utviklingsmål ennå."
+ACTIONS = "Tiltak:"
+ADD = "Legg til mål"
+REMOVE = "Fjern"
+USE = "Bruk dette målet"
+DONE = "Ferdig med målene"
+SUGGESTIONS = "Mål fra forberedelsen"
+HINT = "Legg til ett mål om gangen, med tiltakene sine. Velg «Ferdig med målene» når du er ferdig."
+ASK_TITLE = "Skriv utviklingsmålet, kort."
+ASK_ACTIONS = "Skriv tiltakene for «{title}», ett per linje."
+TITLE_PLACEHOLDER = "Utviklingsmål"
+ACTIONS_PLACEHOLDER = "Ett tiltak per linje"
+SAVED = "Målet «{title}» er lagret."
+REMOVED = "Målet «{title}» er fjernet."
+TOO_MANY_ACTIONS = "Et mål kan ha høyst {limit} tiltak. Slå sammen noen og send igjen."
+MENU_HINT = "Velg «Legg til mål» eller «Ferdig med målene»."
+ADD_WORDS = ("legg til", "legg til mål", "nytt mål")
+DONE_WORDS = ("ferdig", "ferdig med målene")

@@ -1,0 +1,26 @@
+"""Texts of reviewing and signing the agreement."""
+
+CHOOSE_SUBORDINATE = "Vil du signere avtalen, eller sende kommentarer til {name}?"
+CHOOSE_SUPERIOR = "Vil du signere avtalen?"
+SIGN = "Signer"
+COMMENT = "Send kommentarer"
+LATER = "Ikke nå"
+SIGN_WORDS = ("signer",)
+COMMENT_WORDS = ("send kommentarer", "kommentarer", "kommentar")
+LATER_WORDS = ("ikke nå", "senere")
+HINT_SUBORDINATE = "Velg «Signer» eller «Send kommentarer»."
+HINT_SUPERIOR = "Velg «Signer» eller «Ikke nå»."
+PLACE_HINT = "For eksempel «Lørenskog, 10.02.2026»."
+ASK_COMMENT = "Skriv kommentarene dine til {name}."
+COMMENT_SENT = "Kommentarene er sendt til {name}. Du får avtalen igjen når den er oppdatert."
+NOTIFY_COMMENT = "{name} har sendt kommentarer til lederavtalen deres:"
+NOTIFY_COMMENT_BUTTON = "Fyll ut avtalen"
+SIGNED_WAITING = "Du har signert. Nå venter avtalen på at {name} signerer."
+NOTIFY_SIGNED = "{name} har signert lederavtalen deres. Les gjennom og signer du også."
+NOTIFY_SIGNED_BUTTON = "Les og signer"
+BOTH_SIGNED = "Lederavtalen er signert av dere begge og er nå låst."
+LATER_DONE = "Greit. Du finner avtalen i menyen når du vil signere."
+SIGNED_AT = "signert {date}"
+NOT_SIGNED = "ikke signert"
+COMMENT_TITLE = "Kommentarer fra {name}"
+PARTIES = "Lederavtale mellom {subordinate} og {superior}"

@@ -1,0 +1,272 @@
+"""Adaptive Cards (1.5) for reminder messages: one card per leader per day.
+
+The cards are built from a planned :class:`~scheduler.planner.Message`, the snapshot it was
+planned from (names, statuses, dates) and, for the autumn post, the follow-up content read
+through the access-checked path (the two leaders' own goals). Buttons carry
+``dialogs.actions.submit_data(action, agreement_id)`` so that a press opens the right flow for
+the right agreement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from agreement.status import AgreementStatus
+from dialogs import actions
+from scheduler import texts
+from scheduler.planner import AgreementInfo, Kind, Message, PlannedItem, Snapshot
+
+CARD_VERSION = "1.5"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+#: Teams refuses messages over about 28 KB; stay well under it.
+MAX_CARD_BYTES = 24_000
+#: Rows listed per section before "... and N more".
+MAX_ROWS = 40
+
+
+@dataclass(frozen=True)
+class GoalView:
+    """One spring goal as shown to the pair: the section heading, the goal and its actions."""
+
+    section: str
+    title: str
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowupContent:
+    """The follow-up text of the agreement's template and the pair's spring goals."""
+
+    paragraphs: tuple[str, ...]
+    intro: str | None
+    questions: tuple[str, ...]
+    goals: tuple[GoalView, ...]
+
+
+# --- small element builders --------------------------------------------------------------
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _heading(text: str) -> dict[str, Any]:
+    return _text(text, weight="Bolder", size="Medium")
+
+
+def _button(action: str, agreement_id: int) -> dict[str, Any]:
+    return {
+        "type": "ActionSet",
+        "actions": [
+            {"type": "Action.Submit", "title": texts.BUTTONS[action], "data": actions.submit_data(action, agreement_id)}
+        ],
+    }
+
+
+def _section(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
+
+
+# --- what the superior should do next ----------------------------------------------------
+
+
+def spring_action(agreement: AgreementInfo) -> str | None:
+    """The superior's next step in spring (None while waiting for the subordinate)."""
+    status = agreement.status
+    if status is AgreementStatus.IKKE_STARTET:
+        return actions.PLAN
+    if status in (AgreementStatus.PLANLAGT, AgreementStatus.FORBEREDT):
+        return actions.FILL if agreement.superior_prepared else actions.PREPARE
+    if status is AgreementStatus.UTFYLT and not agreement.superior_signed:
+        return actions.SIGN
+    return None
+
+
+def followup_action(agreement: AgreementInfo) -> str | None:
+    """The superior's next step in the autumn follow-up (None while waiting for the subordinate)."""
+    if not agreement.followup_recorded:
+        return actions.FOLLOWUP_RECORD
+    if not agreement.superior_followup_confirmed:
+        return actions.FOLLOWUP_CONFIRM
+    return None
+
+
+# --- sections ------------------------------------------------------------------------------
+
+
+def _limited(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(rows) <= MAX_ROWS:
+        return rows
+    return rows[:MAX_ROWS] + [_text(texts.MORE_ROWS.format(count=len(rows) - MAX_ROWS), isSubtle=True)]
+
+
+def _superior_rows(items: tuple[PlannedItem, ...], snapshot: Snapshot, next_action) -> list[dict[str, Any]]:
+    rows = []
+    for item in items:
+        agreement = snapshot.agreement(item.agreement_id)
+        subordinate = snapshot.leaders[agreement.subordinate_id].name
+        row = [
+            _text(subordinate, weight="Bolder"),
+            _text(texts.ROW_STATUS.format(status=agreement.status.label), isSubtle=True, spacing="None"),
+        ]
+        action = next_action(agreement)
+        if action is None:
+            row.append(_text(texts.ROW_WAITING_FOR.format(name=subordinate), isSubtle=True, spacing="None"))
+        else:
+            row.append(_button(action, agreement.id))
+        rows.append({"type": "Container", "spacing": "Medium", "items": row})
+    return _limited(rows)
+
+
+def _superior_list(heading: str, body: str, items, snapshot: Snapshot, next_action) -> dict[str, Any]:
+    return _section([_heading(heading), _text(body), *_superior_rows(items, snapshot, next_action)])
+
+
+def _escalation(items: tuple[PlannedItem, ...], snapshot: Snapshot, deadline: str) -> dict[str, Any]:
+    rows = []
+    for item in items:
+        agreement = snapshot.agreement(item.agreement_id)
+        pair = texts.ESCALATION_ROW.format(
+            superior=snapshot.leaders[agreement.superior_id].name,
+            subordinate=snapshot.leaders[agreement.subordinate_id].name,
+        )
+        rows.append(
+            {
+                "type": "Container",
+                "spacing": "Medium",
+                "items": [
+                    _text(pair, weight="Bolder"),
+                    _text(texts.ROW_STATUS.format(status=agreement.status.label), isSubtle=True, spacing="None"),
+                ],
+            }
+        )
+    return _section(
+        [_heading(texts.ESCALATION_HEADING), _text(texts.ESCALATION_BODY.format(deadline=deadline)), *_limited(rows)]
+    )
+
+
+def _meeting_prep(message: Message, snapshot: Snapshot) -> dict[str, Any]:
+    calendar = snapshot.calendar
+    items: list[dict[str, Any]] = [_heading(texts.PREP_HEADING)]
+    for item in message.items_of(Kind.MEETING_PREP):
+        agreement = snapshot.agreement(item.agreement_id)
+        other = snapshot.leaders[agreement.other(message.recipient_id)].name
+        local = agreement.meeting_at.astimezone(calendar.timezone)
+        when = texts.PREP_WHEN.format(weekday=texts.weekday_day_month(local.date()), clock=texts.clock(local))
+        items.append(_text(texts.PREP_BODY.format(other=other, when=when)))
+        items.append(_button(actions.PREPARE, agreement.id))
+    items.append(_text(texts.PREP_PRIVATE, isSubtle=True))
+    return _section(items)
+
+
+def _followup_post(
+    message: Message, snapshot: Snapshot, content: Mapping[int, FollowupContent], with_goals: bool
+) -> dict[str, Any]:
+    calendar = snapshot.calendar
+    items: list[dict[str, Any]] = [_heading(texts.FOLLOWUP_HEADING)]
+    shown_texts: set[tuple] = set()
+    for item in message.items_of(Kind.FOLLOWUP_START):
+        post = content[item.agreement_id]
+        form_text = (post.paragraphs, post.intro, post.questions)
+        if form_text not in shown_texts:  # the form's text once per template, not once per agreement
+            shown_texts.add(form_text)
+            items.extend(_text(paragraph) for paragraph in post.paragraphs)
+            if post.intro:
+                items.append(_text(post.intro))
+            items.extend(_text(f"• {question}", spacing="Small") for question in post.questions)
+    items.append(_text(texts.FOLLOWUP_DEADLINE.format(deadline=texts.day_month(calendar.followup_deadline))))
+    for item in message.items_of(Kind.FOLLOWUP_START):
+        agreement = snapshot.agreement(item.agreement_id)
+        other = snapshot.leaders[agreement.other(message.recipient_id)].name
+        block: list[dict[str, Any]] = [_text(texts.FOLLOWUP_WITH.format(other=other), weight="Bolder")]
+        goals = content[item.agreement_id].goals
+        if not with_goals:
+            block.append(_text(texts.FOLLOWUP_GOALS_TOO_MANY, isSubtle=True))
+        elif not goals:
+            block.append(_text(texts.FOLLOWUP_NO_GOALS, isSubtle=True))
+        else:
+            block.append(_text(texts.FOLLOWUP_GOALS))
+            for goal in goals:
+                block.append(_text(texts.FOLLOWUP_GOAL.format(section=goal.section, title=goal.title), weight="Bolder", spacing="Small"))
+                block.extend(
+                    _text(texts.FOLLOWUP_ACTION_BULLET.format(text=action), spacing="None") for action in goal.actions
+                )
+        block.append(_button(actions.FOLLOWUP_REFLECT, agreement.id))
+        items.append({"type": "Container", "spacing": "Medium", "items": block})
+    return _section(items)
+
+
+# --- the card ------------------------------------------------------------------------------
+
+
+def _body(message: Message, snapshot: Snapshot, content: Mapping[int, FollowupContent], with_goals: bool) -> list:
+    calendar = snapshot.calendar
+    q1_deadline = texts.day_month(calendar.q1_deadline)
+    body: list[dict[str, Any]] = [_text(texts.CARD_TITLE.format(year=snapshot.year), weight="Bolder", size="Large")]
+    for kind in message.kinds:
+        items = message.items_of(kind)
+        if kind is Kind.KICKOFF:
+            body.append(_superior_list(
+                texts.KICKOFF_HEADING, texts.KICKOFF_BODY.format(year=snapshot.year, deadline=q1_deadline),
+                items, snapshot, spring_action,
+            ))
+        elif kind is Kind.Q1_REMINDER:
+            body.append(_superior_list(
+                texts.Q1_HEADING, texts.Q1_BODY.format(deadline=q1_deadline), items, snapshot, spring_action
+            ))
+        elif kind is Kind.DEADLINE_PASSED:
+            body.append(_superior_list(
+                texts.DEADLINE_PASSED_HEADING, texts.DEADLINE_PASSED_BODY.format(deadline=q1_deadline),
+                items, snapshot, spring_action,
+            ))
+        elif kind is Kind.ESCALATION:
+            body.append(_escalation(items, snapshot, q1_deadline))
+        elif kind is Kind.MEETING_PREP:
+            body.append(_meeting_prep(message, snapshot))
+        elif kind is Kind.FOLLOWUP_START:
+            body.append(_followup_post(message, snapshot, content, with_goals))
+        elif kind is Kind.FOLLOWUP_REMINDER:
+            body.append(_superior_list(
+                texts.FOLLOWUP_REMINDER_HEADING,
+                texts.FOLLOWUP_REMINDER_BODY.format(deadline=texts.day_month(calendar.followup_deadline)),
+                items, snapshot, followup_action,
+            ))
+    return body
+
+
+def card_size(card: Mapping[str, Any]) -> int:
+    """The card's size in bytes as sent (compact JSON, UTF-8)."""
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def reminder_card(
+    message: Message, snapshot: Snapshot, content: Mapping[int, FollowupContent] | None = None
+) -> dict[str, Any]:
+    """The Adaptive Card for one leader's reminders of the day."""
+    content = content or {}
+    missing = [item.agreement_id for item in message.items_of(Kind.FOLLOWUP_START) if item.agreement_id not in content]
+    if missing:
+        raise ValueError(f"no follow-up content for agreement(s) {missing}")
+    card = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "fallbackText": texts.FALLBACK}
+    card["body"] = _body(message, snapshot, content, with_goals=True)
+    if card_size(card) > MAX_CARD_BYTES and Kind.FOLLOWUP_START in message.kinds:
+        card["body"] = _body(message, snapshot, content, with_goals=False)
+    return card
+
+
+def summary(message: Message) -> str:
+    """The notification text: the first section's heading."""
+    headings = {
+        Kind.KICKOFF: texts.KICKOFF_HEADING,
+        Kind.Q1_REMINDER: texts.Q1_HEADING,
+        Kind.DEADLINE_PASSED: texts.DEADLINE_PASSED_HEADING,
+        Kind.ESCALATION: texts.ESCALATION_HEADING,
+        Kind.MEETING_PREP: texts.PREP_HEADING,
+        Kind.FOLLOWUP_START: texts.FOLLOWUP_HEADING,
+        Kind.FOLLOWUP_REMINDER: texts.FOLLOWUP_REMINDER_HEADING,
+    }
+    kinds = message.kinds
+    return headings[kinds[0]] if kinds else texts.SUMMARY

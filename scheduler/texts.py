@@ -1,0 +1,145 @@
+"""Every Norwegian text of the reminders (cards and command line), in one place (bokmål)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+MONTHS = (
+    "januar", "februar", "mars", "april", "mai", "juni",
+    "juli", "august", "september", "oktober", "november", "desember",
+)
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+
+def day_month(day: date) -> str:
+    """``31. mars``."""
+    return f"{day.day}. {MONTHS[day.month - 1]}"
+
+
+def weekday_day_month(day: date) -> str:
+    """``mandag 31. mars``."""
+    return f"{WEEKDAYS[day.weekday()]} {day_month(day)}"
+
+
+def clock(moment: datetime) -> str:
+    """``09.30`` (Norwegian style, local time already applied)."""
+    return moment.strftime("%H.%M")
+
+
+CARD_TITLE = "Lederavtalen {year}"
+SUMMARY = "Påminnelse om lederavtalen"
+FALLBACK = "Du har en påminnelse om lederavtalen. Åpne chatten med lederavtale-boten for å se den."
+
+# --- kick-off (superiors) --------------------------------------------------------------
+KICKOFF_HEADING = "Tid for ledersamtaler"
+KICKOFF_BODY = (
+    "Nå er det tid for å kalle inn til ledersamtaler og inngå lederavtaler for {year}. "
+    "Du er overordnet leder for lederne under. Alle ledersamtaler skal være gjennomført "
+    "i løpet av første kvartal: fristen er {deadline}."
+)
+
+# --- Q1 reminders (superiors) ----------------------------------------------------------
+Q1_HEADING = "Påminnelse: lederavtaler som ikke er signert"
+Q1_BODY = "Disse lederavtalene er ikke signert ennå. Fristen er {deadline}."
+
+# --- deadline passed (superiors) and escalation (their superiors) ---------------------
+DEADLINE_PASSED_HEADING = "Fristen for lederavtalene har gått ut"
+DEADLINE_PASSED_BODY = "Fristen var {deadline}. Disse lederavtalene er fortsatt ikke signert:"
+ESCALATION_HEADING = "Lederavtaler i ditt område som ikke er signert"
+ESCALATION_BODY = (
+    "Fristen var {deadline}. Disse lederavtalene mellom ledere under deg er ikke signert. "
+    "Du ser bare status, ikke innholdet."
+)
+ESCALATION_ROW = "{superior} og {subordinate}"
+
+# --- meeting preparation (both leaders) -----------------------------------------------
+PREP_HEADING = "Forbered ledersamtalen"
+PREP_BODY = "Du har ledersamtale med {other} {when}. Samtalen skal være forberedt fra begge."
+PREP_WHEN = "{weekday} kl. {clock}"
+PREP_PRIVATE = "Det du skriver i forberedelsen, ser bare du til dere begge har forberedt dere."
+
+# --- autumn follow-up post (both leaders) ---------------------------------------------
+FOLLOWUP_HEADING = "Høstens oppfølging av lederavtalen"
+FOLLOWUP_DEADLINE = "Oppfølgingen skal være gjennomført innen {deadline}."
+FOLLOWUP_WITH = "Lederavtalen med {other}"
+FOLLOWUP_GOALS = "Målene og tiltakene dere satte i vår:"
+FOLLOWUP_NO_GOALS = "Dere registrerte ingen utviklingsmål i vår."
+FOLLOWUP_GOALS_TOO_MANY = "Målene dere satte i vår vises når du starter oppfølgingen."
+FOLLOWUP_GOAL = "{section}: {title}"
+FOLLOWUP_ACTION_BULLET = "• {text}"
+
+# --- November reminders (superiors) ---------------------------------------------------
+FOLLOWUP_REMINDER_HEADING = "Påminnelse: oppfølgingssamtaler"
+FOLLOWUP_REMINDER_BODY = "Oppfølgingen er ikke gjennomført for disse lederavtalene. Fristen er {deadline}."
+
+# --- rows and buttons -----------------------------------------------------------------
+ROW_STATUS = "Status: {status}"
+ROW_WAITING_FOR = "Venter på {name}"
+MORE_ROWS = "… og {count} til. Skriv «status» for å se alle."
+BUTTONS = {
+    "plan": "Planlegg samtalen",
+    "prepare": "Start forberedelsen",
+    "fill": "Fyll ut avtalen",
+    "review": "Gå gjennom avtalen",
+    "sign": "Signer avtalen",
+    "followup_reflect": "Start oppfølgingen",
+    "followup_record": "Registrer oppfølgingen",
+    "followup_confirm": "Bekreft oppfølgingen",
+}
+
+# --- command line (for HR and operators) ----------------------------------------------
+KIND_LABELS = {
+    "kickoff": "oppstart",
+    "q1_reminder": "påminnelse før fristen",
+    "deadline_passed": "fristen er passert",
+    "deadline_escalation": "fristen er passert (til overordnets leder)",
+    "meeting_prep": "forbered samtalen",
+    "followup_start": "høstens oppfølging",
+    "followup_reminder": "påminnelse om oppfølging",
+}
+CLI_PLAN_HEADER = "Påminnelser {day}: {count} meldinger"
+CLI_UNREACHABLE = "kan ikke nås"
+CLI_DUE = "forfalt"
+CLI_RETRY = "nytt forsøk"
+CLI_SEND_REPORT = (
+    "Planlagt: {planned}. Sendt: {sent}. Kan ikke nås: {unreachable}. Feilet: {failed}. "
+    "Tatt av en annen prosess eller utsatt: {skipped}."
+)
+CLI_STATUS = {
+    "claimed": "sendes nå",
+    "sent": "sendt",
+    "failed": "feilet",
+    "unreachable": "kan ikke nås",
+}
+CLI_STATUS_UNCERTAIN = "usikker (avbrutt under sending, sendes ikke på nytt)"
+CLI_LOG_EMPTY = "Ingen påminnelser er sendt for {year}."
+CLI_LOG_COLUMNS = ("Forfall", "Type", "Mottaker", "Avtale", "Status", "Forsøk", "Tidspunkt", "Feil")
+CLI_REASONS = {
+    "no_reference": "har ikke startet en samtale med boten",
+    "http_403": "boten er fjernet, blokkert eller stengt av en administrator",
+    "http_404": "samtalen finnes ikke lenger",
+}
+CLI_UNREACHABLE_HEADER = (
+    "{count} ledere kan ikke nås av boten. Be dem åpne lederavtale-boten i Teams; "
+    "da får de påminnelser igjen."
+)
+CLI_UNREACHABLE_COLUMNS = ("Leder", "E-post", "Årsak", "Siden", "Påminnelser som ikke kom fram")
+CLI_ALL_REACHABLE = "Alle aktive ledere kan nås av boten."
+CLI_CALENDAR_HEADER = "Påminnelseskalender {year} ({zone})"
+CLI_CALENDAR_COLUMNS = ("Innstilling", "Dato/tid", "Sendes (flyttet til arbeidsdag)", "Kilde")
+CLI_OVERRIDDEN = "satt for året"
+CLI_DEFAULT = "standard"
+CLI_CALENDAR_REFUSED = "Kalenderen ble ikke endret."
+
+# --- calendar errors (shown to HR by ``lederavtale calendar set``) ----------------------
+CAL_UNKNOWN_KEYS = "Ukjent kalenderinnstilling: {keys} (kjente: {known})."
+CAL_NOT_A_DATE = "{key}: «{value}» er ikke en dato (ÅÅÅÅ-MM-DD)."
+CAL_NOT_A_TIME = "{key}: «{value}» er ikke et klokkeslett (TT:MM)."
+CAL_NOT_IN_YEAR = "{key}: {value} er ikke i {year}."
+CAL_ORDER = "{later} ({later_date}) må komme etter {earlier} ({earlier_date})."
+CAL_MOVED_ORDER = "{later} flyttes til {later_date} (arbeidsdagen før), som er før {earlier} ({earlier_date})."
+CAL_MOVED_OUT_OF_YEAR = "{key}: {value} er ikke en arbeidsdag, og arbeidsdagen før ({moved}) er ikke i {year}."
+CAL_UNKNOWN_ZONE = "Ukjent tidssone «{name}»."
+CAL_BAD_YEAR = "{year} er ikke et gyldig avtaleår."
+CAL_NOT_KEY_VALUE = "«{pair}» er ikke NØKKEL=VERDI (for eksempel q1_deadline=2025-03-31)."
+CAL_STORED_INVALID = "Den lagrede kalenderen for {year} er ugyldig: {error}"

@@ -1,0 +1,45 @@
+"""Fixtures for dialog tests: a pair of leaders, the dialogs' collaborators and chats."""
+
+from __future__ import annotations
+
+import pytest
+from botbuilder.core import MemoryStorage
+
+from dialogs.main_dialog import MainDialog
+from tests.dialogs.harness import Chat, Clock, make_deps
+from tests.support.factories import Pair, make_pair
+
+
+@pytest.fixture
+async def pair(session_factory) -> Pair:
+    return await make_pair(session_factory)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def deps(session_factory, clock):
+    return make_deps(session_factory, clock=clock)
+
+
+@pytest.fixture
+def storage() -> MemoryStorage:
+    return MemoryStorage()
+
+
+@pytest.fixture
+def main_dialog(deps) -> MainDialog:
+    return MainDialog(deps)
+
+
+@pytest.fixture
+def chat_for(main_dialog, storage):
+    """Open a chat for a leader: ``chat_for(leader_id)``."""
+
+    def open_chat(leader_id: int) -> Chat:
+        return Chat(main_dialog, leader_id, storage)
+
+    return open_chat

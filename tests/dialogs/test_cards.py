@@ -1,0 +1,121 @@
+"""Every card the dialogs can send, rendered and validated against the Adaptive Cards 1.5 schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+import pytest
+
+from agreement.template import load_template
+from dialogs import actions
+from dialogs.agreement_view import AgreementView
+from dialogs.cards.agreement import agreement_card, followup_card, spring_goals_card
+from dialogs.cards.goals import GoalView, goals_card
+from dialogs.cards.help import help_card
+from dialogs.cards.menu import MenuEntry, menu_card
+from dialogs.cards.options import free_text_card, options_card
+from dialogs.cards.plan import plan_card
+from dialogs.cards.questions import ContextEntry, choice_question_card, section_card, text_question_card
+from dialogs.cards.reading import reading_card, reading_overview_card
+from dialogs.questions import describe, goal_key, question_keys
+from storage.models import Phase
+from tests.dialogs.harness import check_card
+
+TEMPLATE = load_template("lederavtale-2023")
+
+
+@dataclass
+class _Action:
+    text: str
+    removed_at: None = None
+
+
+@dataclass
+class _Goal:
+    id: int
+    title: str
+    section_key: str
+    actions: list = field(default_factory=list)
+
+    @property
+    def current_actions(self):
+        return self.actions
+
+
+GOALS = [
+    _Goal(11, "Delegere mer", "ledelsesutvikling", [_Action("Ukentlig fordeling"), _Action("Fredagsmøte")]),
+    _Goal(12, "Lavere sykefravær", "personell", []),
+]
+
+
+def _view(filled: bool) -> AgreementView:
+    view = AgreementView(1, TEMPLATE, "Megan Bowen", "Alex Wilber")
+    if filled:
+        view.answers = {f.key: f"Svar på {f.key}" for f in TEMPLATE.all_fields()}
+        view.answers["ledelsesutvikling.tema"] = '["apen", "tillit"]'
+        view.answers[goal_key(11)] = "Godt på vei"
+        view.goals = {"ledelsesutvikling": [GOALS[0]], "personell": [GOALS[1]]}
+        view.spring_goals = list(GOALS)
+        view.place_and_date = "Lørenskog, 10.02.2026"
+        view.subordinate_signed_at = datetime(2026, 2, 10, 9, tzinfo=timezone.utc)
+    return view
+
+
+def _every_card() -> list[dict]:
+    cards = [help_card(TEMPLATE.contact), reading_overview_card(TEMPLATE)]
+    for section in TEMPLATE.reading:
+        cards += [reading_card(TEMPLATE, section), reading_card(TEMPLATE, section, navigation=False)]
+    for section in (*TEMPLATE.sections, TEMPLATE.followup):
+        cards.append(section_card(section))
+    every_action = tuple(sorted(actions.FLOW_ACTIONS))
+    cards.append(menu_card(2026, []))
+    cards.append(menu_card(2026, [
+        MenuEntry(1, False, "Alex Wilber", "ikke startet", None, "Forbered deg.", every_action),
+        MenuEntry(2, True, "Megan Bowen", "planlagt", "tirsdag 10. februar 2026 kl. 09.00", "Ferdig.", ()),
+    ]))
+    context = (ContextEntry("Du", ("Mitt svar",)), ContextEntry("Megan Bowen", hidden="Vises senere."),
+               ContextEntry("Adele", ("a", "b")), ContextEntry("Ingen"))
+    goals = {g.id: g for g in GOALS}
+    for phase in Phase:
+        for key in question_keys(TEMPLATE, phase, [11, 12]):
+            question = describe(TEMPLATE, key, goals)
+            if question.kind == "platform_choice":
+                cards.append(choice_question_card(question, "1 av 2", TEMPLATE, 2, 3))
+                cards.append(choice_question_card(question, "1 av 2", TEMPLATE, 2, 3, ["apen", "tillit"],
+                                                  context=context))
+            elif question.kind != "goals":
+                cards.append(text_question_card(question, "1 av 2", None))
+                cards.append(text_question_card(question, "1 av 2", "Nåværende svar", context=context))
+    views = [GoalView(1, "Delegere mer", ("Ukentlig fordeling",)), GoalView(2, "Uten tiltak", ())]
+    cards.append(goals_card("Sett utviklingsmål og tiltak for kommende periode.", "6 av 11", "k", []))
+    cards.append(goals_card("Sett utviklingsmål og tiltak for kommende periode.", "6 av 11", "k", views,
+                            [GoalView(3, "Forslag", ("Tiltak",), "Megan Bowen")]))
+    cards.append(plan_card("Megan Bowen", "plan.when", None, date(2026, 2, 2), None))
+    cards.append(plan_card("Megan Bowen", "plan.when", datetime(2026, 2, 10, 9, 30), date(2026, 2, 2),
+                           "tirsdag 10. februar 2026 kl. 09.30"))
+    cards.append(options_card("Vil du?", "q", [("yes", "Ja"), ("no", "Nei")]))
+    cards.append(free_text_card("Sted og dato:", "q", hint="For eksempel", multiline=False))
+    for filled in (False, True):
+        cards.append(agreement_card(_view(filled), lambda moment: moment))
+        cards.append(followup_card(_view(filled)))
+        cards.append(spring_goals_card(_view(filled), "Intro", "Ingen mål"))
+    return cards
+
+
+@pytest.mark.parametrize("index", range(len(_every_card())))
+def test_every_card_is_valid_adaptive_card_1_5(index: int) -> None:
+    content = _every_card()[index]
+    assert content["version"] == "1.5"
+    check_card(content)
+
+
+def test_a_broken_card_is_caught() -> None:
+    broken = help_card(TEMPLATE.contact)
+    broken["body"].append({"type": "Input.ChoiceSet", "id": "x", "choices": "not a list"})
+    with pytest.raises(AssertionError):
+        check_card(broken)
+    no_reply = options_card("Vil du?", "q", [("yes", "Ja")])
+    no_reply["actions"][0]["data"] = {"option": "yes"}
+    with pytest.raises(AssertionError):
+        check_card(no_reply)

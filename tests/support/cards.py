@@ -1,0 +1,65 @@
+"""Validate Adaptive Cards against the Adaptive Cards 1.5 JSON schema (``assert_valid_card``)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import best_match
+
+SCHEMA_PATH = Path("/work/shared/schemas/adaptive-card-1.5.schema.json")
+MAX_VERSION = (1, 5)
+
+
+@functools.cache
+def card_validator() -> jsonschema.protocols.Validator:
+    """A validator for the 1.5 schema (draft-06, with its ``id`` resolved locally)."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def _version(value: Any) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in str(value).split("."))
+    except ValueError:
+        raise AssertionError(f"card version {value!r} is not a version number") from None
+
+
+def _walk(node: Any, path: str = "$"):
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{path}[{index}]")
+
+
+def assert_valid_card(card: dict[str, Any], *, submit_needs_action: bool = True) -> None:
+    """Fail with a readable message unless ``card`` is a valid Adaptive Card of version 1.5 or lower.
+
+    Beyond the schema (which accepts any version string and any ``data``), this checks the
+    version, that the card survives a JSON round trip, and (unless ``submit_needs_action`` is
+    False) that every Action.Submit carries an object with an ``action``, as the dialogs expect.
+    """
+    assert isinstance(card, dict), f"a card is a JSON object, not {type(card).__name__}"
+    assert card.get("type") == "AdaptiveCard", f"card type is {card.get('type')!r}, not 'AdaptiveCard'"
+    assert "version" in card, "card has no version"
+    assert _version(card["version"]) <= MAX_VERSION, f"card version {card['version']} is newer than 1.5"
+    assert json.loads(json.dumps(card)) == card, "card does not survive a JSON round trip"
+    errors = list(card_validator().iter_errors(card))
+    if errors:
+        error = best_match(errors)
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        raise AssertionError(f"invalid Adaptive Card at {where}: {error.message} ({len(errors)} error(s))")
+    if not submit_needs_action:
+        return
+    for path, node in _walk(card):
+        if isinstance(node, dict) and node.get("type") == "Action.Submit":
+            data = node.get("data")
+            assert isinstance(data, dict) and "action" in data, f"{path}: Action.Submit data has no 'action'"
