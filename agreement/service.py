@@ -20,7 +20,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from agreement import access
@@ -108,7 +108,8 @@ async def open_agreement_status(
     agreement = await session.scalar(
         select(Agreement)
         .where(Agreement.id == agreement_id, Agreement.active.is_(True))
-        .options(selectinload(Agreement.superior), selectinload(Agreement.subordinate))
+        # One round trip: the two leaders come in the same query.
+        .options(joinedload(Agreement.superior), joinedload(Agreement.subordinate))
     )
     if agreement is None:
         raise NotFound(f"agreement {agreement_id}")
@@ -235,7 +236,12 @@ async def save_answer(
 ) -> Answer:
     """Save an answer now, keeping every earlier text as a revision."""
     _check_question(opened, question_key, phase)
-    goal_sections = await _goal_sections(session, opened.agreement.id)
+    # The goals are only needed to place a goal follow-up answer in its section.
+    goal_sections = (
+        await _goal_sections(session, opened.agreement.id)
+        if question_key.startswith(GOAL_FOLLOWUP_PREFIX)
+        else {}
+    )
     section_key = _section_of_key(opened, question_key, goal_sections)
     if question_key == REVIEW_COMMENT_KEY:
         if opened.role is not Role.SUBORDINATE:
@@ -555,6 +561,30 @@ async def mark_filled(session: AsyncSession, opened: AgreementAccess) -> None:
     opened.agreement.review_comment_at = None
     _event(session, opened, "filled")
     await _flush(session)
+
+
+async def withdraw_from_review(session: AsyncSession, opened: AgreementAccess) -> bool:
+    """The superior changed the agreed text after sending it for review: take it back.
+
+    Any signature given to the earlier text is cleared (kept in the history), and the agreement
+    must be sent for review again. Returns True when something was withdrawn.
+    """
+    _require(opened, Role.SUPERIOR)
+    agreement = opened.agreement
+    if is_signed(agreement):
+        raise AgreementLocked()
+    if agreement.filled_at is None:
+        return False
+    _event(
+        session, opened, "withdrawn_from_review",
+        superior_signed=agreement.superior_signed_at is not None,
+        subordinate_signed=agreement.subordinate_signed_at is not None,
+    )
+    agreement.filled_at = None
+    agreement.superior_signed_at = None
+    agreement.subordinate_signed_at = None
+    await _flush(session)
+    return True
 
 
 async def send_comments(session: AsyncSession, opened: AgreementAccess, text: str, *, max_length: int = DEFAULT_MAX_LENGTH) -> None:

@@ -30,7 +30,7 @@ from bot import texts
 from bot.adapter import ReusingBotFrameworkAuthentication, create_adapter
 from bot.identity import LeaderMatch
 from bot.settings import Settings
-from bot.teams_bot import Greeter, LeaderSetter, LederavtaleBot
+from bot.teams_bot import Greeter, LeaderSetter, LederavtaleBot, TurnConversationState
 from bot.tenants import tenant_allowed
 from storage.bot_state import SqlAlchemyStorage
 from storage.db import create_engine, create_session_factory
@@ -182,7 +182,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         validate_all_templates()
         session_factory = create_session_factory(engine)
         storage = SqlAlchemyStorage(session_factory)
-        conversation_state = ConversationState(storage)
+        conversation_state = TurnConversationState(storage)
         user_state = UserState(storage)
         adapter, authentication = create_adapter(settings)
         stack.push_async_callback(authentication.close)

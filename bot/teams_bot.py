@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from botbuilder.core import ConversationState, TurnContext, UserState
+from botbuilder.core.bot_state import CachedBotState
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import Dialog, DialogExtensions
 from botbuilder.schema import Activity, ConversationReference
@@ -24,6 +25,42 @@ logger = logging.getLogger(__name__)
 Greeter = Callable[[TurnContext, LeaderMatch], Awaitable[None]]
 #: Makes the leader of this turn known to the dialogs.
 LeaderSetter = Callable[[TurnContext, int], None]
+
+
+class _LoadedState(CachedBotState):
+    """A loaded state that counts as changed until it is saved, without hashing it.
+
+    botbuilder hashes the whole state with jsonpickle when it is loaded, again to see whether it
+    changed and once more after saving: three walks over the dialog stack (prompt options hold
+    whole activities), which cost more than a turn's database work. A dialog turn changes its
+    state almost always (the waterfall step, the prompt's attempt count), so it is simply saved.
+    """
+
+    _UNSAVED = "unsaved"
+    _SAVED = "saved"
+
+    def __init__(self, state: dict | None = None) -> None:  # noqa: D107 (no hashing on purpose)
+        self.state = state if state is not None else {}
+        self.hash = self._UNSAVED
+
+    @property
+    def is_changed(self) -> bool:
+        return self.hash == self._UNSAVED
+
+    def compute_hash(self, obj: object) -> str:
+        # Called by BotState.save_changes right after a successful write.
+        return self._SAVED
+
+
+class TurnConversationState(ConversationState):
+    """ConversationState that saves a loaded state once per turn instead of hashing it three times."""
+
+    async def load(self, turn_context: TurnContext, force: bool = False) -> None:
+        cached = self.get_cached_state(turn_context)
+        if force or not cached or not cached.state:
+            key = self.get_storage_key(turn_context)
+            items = await self._storage.read([key])
+            turn_context.turn_state[self._context_service_key] = _LoadedState(items.get(key))
 
 
 def strip_recipient_mentions(activity: Activity) -> str:

@@ -9,6 +9,7 @@ OPEN_MENU = "menu"
 OPEN_READING = "reading"
 PLAN = "plan"
 PREPARE = "prepare"
+VIEW_PREPARATION = "view_preparation"
 FILL = "fill"
 REVIEW = "review"
 SIGN = "sign"
@@ -21,7 +22,7 @@ CANCEL = "avbryt"
 
 #: Actions that start a flow for one agreement from a card (e.g. a reminder's button).
 FLOW_ACTIONS = frozenset(
-    {PLAN, PREPARE, FILL, REVIEW, SIGN, FOLLOWUP_REFLECT, FOLLOWUP_RECORD, FOLLOWUP_CONFIRM}
+    {PLAN, PREPARE, VIEW_PREPARATION, FILL, REVIEW, SIGN, FOLLOWUP_REFLECT, FOLLOWUP_RECORD, FOLLOWUP_CONFIRM}
 )
 ACTIONS = FLOW_ACTIONS | {OPEN_MENU, OPEN_READING, HELP, STATUS, CANCEL}
 

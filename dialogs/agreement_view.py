@@ -56,3 +56,35 @@ async def gather(session: AsyncSession, opened: AgreementAccess, phase: Phase = 
             view.goals.setdefault(goal.section_key, []).append(goal)
             view.spring_goals.append(goal)
     return view
+
+
+@dataclass
+class PreparationView:
+    """Both leaders' preparation of one agreement, as the viewer may see it (never before both are done)."""
+
+    agreement_id: int
+    template: Template
+    viewer_name: str
+    other_name: str
+    own: AgreementView
+    other: AgreementView
+
+
+async def gather_preparations(session: AsyncSession, opened: AgreementAccess) -> PreparationView:
+    """The viewer's and the other leader's preparation, read through the access-checked path."""
+    a = opened.agreement
+
+    def empty() -> AgreementView:
+        return AgreementView(a.id, opened.template, a.subordinate.name, a.superior.name)
+
+    own, other = empty(), empty()
+    by_author = {opened.viewer.id: own, opened.other.id: other}
+    for answer in await service.read_answers(session, opened, phase=Phase.PREPARATION):
+        target = by_author.get(answer.author_id)
+        if target is not None:
+            target.answers[answer.question_key] = answer.text
+    for goal in await service.list_goals(session, opened, phase=Phase.PREPARATION):
+        target = by_author.get(goal.author_id)
+        if target is not None:
+            target.goals.setdefault(goal.section_key, []).append(goal)
+    return PreparationView(a.id, opened.template, opened.viewer.name, opened.other.name, own, other)

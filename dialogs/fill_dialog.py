@@ -120,6 +120,6 @@ async def review_activity(deps: DialogDeps, recipient_id: int, agreement_id: int
     content = agreement_card(
         view, lambda moment: local(deps, moment),
         [submit(texts.NOTIFY_BUTTON, actions.submit_data(actions.REVIEW, agreement_id), style="positive")],
+        lead=message,
     )
-    content["body"].insert(0, {"type": "TextBlock", "text": message, "wrap": True, "weight": "Bolder"})
     return to_activity(content, summary=message)

@@ -12,7 +12,7 @@ from agreement.service import AgreementAccess
 from dialogs.agreement_view import gather
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import followup_card
-from dialogs.cards.base import submit, text, to_activity
+from dialogs.cards.base import submit, to_activity
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
 from dialogs.prompts import CHOOSE, ReplyPrompt, options, reply_data
@@ -48,8 +48,8 @@ class FollowupConfirmDialog(CancelAndHelpDialog):
             view,
             [submit(texts.CONFIRM_BUTTON, reply_data(CHOOSE, CONFIRM_KEY, option="confirm"), style="positive"),
              submit(texts.LATER, reply_data(CHOOSE, CONFIRM_KEY, option="later"))],
+            question=texts.CONFIRM_ASK,
         )
-        content["body"].append(text(texts.CONFIRM_ASK, bold=True))
         return await step.prompt(
             CONFIRM_PROMPT,
             options(to_activity(content, summary=texts.CONFIRM_ASK),

@@ -13,7 +13,7 @@ from dialogs import actions
 from dialogs.agreement_view import gather
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import followup_card
-from dialogs.cards.base import submit, text, to_activity
+from dialogs.cards.base import submit, to_activity
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
 from dialogs.followup_reflect_dialog import start_followup
@@ -81,7 +81,7 @@ async def confirm_activity(deps: DialogDeps, recipient_id: int, agreement_id: in
     view = await read(deps, recipient_id, agreement_id, lambda s, o: gather(s, o, Phase.FOLLOWUP))
     content = followup_card(
         view, [submit(texts.CONFIRM_BUTTON, actions.submit_data(actions.FOLLOWUP_CONFIRM, agreement_id),
-                      style="positive")]
+                      style="positive")],
+        lead=message,
     )
-    content["body"].insert(0, text(message, bold=True))
     return to_activity(content, summary=message)

@@ -8,7 +8,7 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepC
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement import service
-from agreement.errors import AgreementError
+from agreement.errors import AgreementError, NotFound
 from agreement.service import MAX_ACTIONS_PER_GOAL, AgreementAccess
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.base import to_activity
@@ -16,11 +16,12 @@ from dialogs.cards.goals import GoalView, goals_card
 from dialogs.cards.options import free_text_card
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
-from dialogs.prompts import ReplyPrompt, options
+from dialogs.prompts import KEEP, ReplyPrompt, options
+from dialogs.texts import common
 from dialogs.texts import goals as texts
 from dialogs.texts import questions as qtexts
 from dialogs.validators import actions_validator, answer_validator, goals_menu_validator
-from dialogs.work import change, error_message, read
+from dialogs.work import change, error_message, on_changed, read
 from storage.models import Phase
 
 logger = logging.getLogger(__name__)
@@ -85,28 +86,56 @@ class GoalsDialog(CancelAndHelpDialog):
         )
 
     async def choose_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """Add (ask the title), remove, reuse a suggestion, or finish."""
+        """Add or change a goal (ask its title), remove one, reuse a suggestion, or finish."""
         choice = step.result
         opts = step.options
         option = choice["option"]
         if option == "done":
             return await step.end_dialog({"kind": "done"})
-        if option == "add":
+        leader = current_leader_id(step.context)
+        if option in ("add", "edit"):
+            editing = None
+            if option == "edit":
+                goal_id = choice["goal_id"]
+
+                async def load(session: AsyncSession, opened: AgreementAccess) -> dict:
+                    own = {
+                        g.id: g for g in await service.list_goals(session, opened, phase=self.phase)
+                        if g.author_id == opened.viewer.id
+                    }
+                    goal = own[goal_id]
+                    return {"goal_id": goal.id, "title": goal.title,
+                            "actions": [action.text for action in goal.current_actions]}
+
+                try:
+                    editing = await read(self.deps, leader, opts["agreement_id"], load)
+                except (AgreementError, KeyError) as exc:
+                    await step.context.send_activity(
+                        error_message(exc) if isinstance(exc, AgreementError) else common.STALE_CARD
+                    )
+                    return await step.replace_dialog(LOOP, opts)
+            # Kept in the dialog state, so that a restart between title and actions keeps them.
+            step.values["editing"] = editing
             key = f"{opts['question']}:title"
+            content = free_text_card(
+                texts.ASK_TITLE_EDIT if editing else texts.ASK_TITLE, key, placeholder=texts.TITLE_PLACEHOLDER,
+                multiline=False, value=editing["title"] if editing else None, keep=editing is not None,
+            )
             return await step.prompt(
                 TITLE_PROMPT,
                 options(
-                    to_activity(free_text_card(texts.ASK_TITLE, key, placeholder=texts.TITLE_PLACEHOLDER, multiline=False)),
-                    {"question": key, "max_length": self.deps.settings.max_answer_length},
+                    to_activity(content),
+                    {"question": key, "max_length": self.deps.settings.max_answer_length,
+                     "has_current": editing is not None},
                 ),
             )
-        leader = current_leader_id(step.context)
         goal_id = choice["goal_id"]
 
         async def remove(session: AsyncSession, opened: AgreementAccess) -> str:
             goals = {g.id: g for g in await service.list_goals(session, opened, phase=self.phase)}
             title = goals[goal_id].title
             await service.remove_goal(session, opened, goal_id)
+            await on_changed(session, opened, self.phase)
             return title
 
         async def use(session: AsyncSession, opened: AgreementAccess) -> str:
@@ -117,49 +146,67 @@ class GoalsDialog(CancelAndHelpDialog):
                 [action.text for action in source.current_actions],
                 max_length=self.deps.settings.max_answer_length,
             )
+            await on_changed(session, opened, self.phase)
             return source.title
 
         try:
             title = await change(self.deps, leader, opts["agreement_id"], remove if option == "remove" else use)
         except (AgreementError, KeyError) as exc:
             await step.context.send_activity(
-                error_message(exc) if isinstance(exc, AgreementError) else texts.MENU_HINT
+                error_message(exc) if isinstance(exc, AgreementError) else common.STALE_CARD
             )
             return await step.replace_dialog(LOOP, opts)
         await step.context.send_activity((texts.REMOVED if option == "remove" else texts.SAVED).format(title=title))
         return await step.replace_dialog(LOOP, opts)
 
     async def title_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """Keep the title and ask for the actions."""
-        title = step.result["text"]
+        """Keep the title and ask for the actions (the current ones, when changing a goal)."""
+        editing = step.values.get("editing")
+        title = editing["title"] if step.result["kind"] == KEEP else step.result["text"]
         step.values["title"] = title
         key = f"{step.options['question']}:actions"
+        if editing:
+            content = free_text_card(texts.ASK_ACTIONS_EDIT.format(title=title), key,
+                                     placeholder=texts.ACTIONS_PLACEHOLDER, value="\n".join(editing["actions"]),
+                                     keep=True)
+        else:
+            content = free_text_card(texts.ASK_ACTIONS.format(title=title), key, placeholder=texts.ACTIONS_PLACEHOLDER)
         return await step.prompt(
             ACTIONS_PROMPT,
             options(
-                to_activity(free_text_card(texts.ASK_ACTIONS.format(title=title), key, placeholder=texts.ACTIONS_PLACEHOLDER)),
+                to_activity(content),
                 {"question": key, "max_length": self.deps.settings.max_answer_length,
-                 "max_actions": MAX_ACTIONS_PER_GOAL},
+                 "max_actions": MAX_ACTIONS_PER_GOAL, "has_current": editing is not None},
             ),
         )
 
     async def actions_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """Save the goal with its actions, then show the list again."""
+        """Save the goal with its actions (a changed goal replaces the old one), then show the list again."""
         opts = step.options
         title = step.values["title"]
-        lines = step.result["lines"]
+        editing = step.values.get("editing")
+        lines = editing["actions"] if step.result["kind"] == KEEP else step.result["lines"]
+        if editing and title == editing["title"] and list(lines) == editing["actions"]:
+            await step.context.send_activity(texts.UNCHANGED.format(title=title))
+            return await step.replace_dialog(LOOP, opts)
         leader = current_leader_id(step.context)
+        max_length = self.deps.settings.max_answer_length
 
-        async def add(session: AsyncSession, opened: AgreementAccess) -> None:
-            await service.add_goal(
-                session, opened, opts["section_key"], self.phase, title, lines,
-                max_length=self.deps.settings.max_answer_length,
-            )
+        async def save(session: AsyncSession, opened: AgreementAccess) -> None:
+            if editing:
+                await service.replace_goal(session, opened, editing["goal_id"], title, lines, max_length=max_length)
+            else:
+                await service.add_goal(session, opened, opts["section_key"], self.phase, title, lines,
+                                       max_length=max_length)
+            await on_changed(session, opened, self.phase)
 
         try:
-            await change(self.deps, leader, opts["agreement_id"], add)
+            await change(self.deps, leader, opts["agreement_id"], save)
         except AgreementError as exc:
             await step.context.send_activity(error_message(exc))
+            if isinstance(exc, NotFound):
+                # The goal was changed or removed elsewhere in the meantime: show the list as it is now.
+                return await step.replace_dialog(LOOP, opts)
             return await step.end_dialog(False)
-        await step.context.send_activity(texts.SAVED.format(title=title))
+        await step.context.send_activity((texts.CHANGED if editing else texts.SAVED).format(title=title))
         return await step.replace_dialog(LOOP, opts)

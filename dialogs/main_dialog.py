@@ -36,6 +36,7 @@ from dialogs.followup_reflect_dialog import FollowupReflectDialog
 from dialogs.next_steps import next_step, refusal
 from dialogs.plan_dialog import PlanDialog
 from dialogs.preparation_dialog import PreparationDialog
+from dialogs.preparation_view_dialog import PreparationViewDialog
 from dialogs.prompts import REPLY, ReplyPrompt, options, refuse
 from dialogs.reading_dialog import ReadingDialog
 from dialogs.review_dialog import ReviewDialog
@@ -66,6 +67,7 @@ class MainDialog(CancelAndHelpDialog):
         self.flows: dict[str, Dialog] = {
             actions.PLAN: PlanDialog(deps),
             actions.PREPARE: preparation,
+            actions.VIEW_PREPARATION: PreparationViewDialog(deps),
             actions.FILL: FillDialog(deps),
             actions.REVIEW: review,
             actions.SIGN: review,

@@ -7,7 +7,7 @@ from datetime import date
 
 from agreement.access import Role
 from agreement.service import AgreementAccess
-from agreement.status import followup_done, is_signed
+from agreement.status import both_prepared, followup_done, is_signed
 from dialogs import actions
 from dialogs.texts import common
 from dialogs.texts import menu as texts
@@ -63,10 +63,15 @@ def next_step(opened: AgreementAccess, today: date) -> NextStep:
             return NextStep(texts.STEP_PLAN.format(name=other), (actions.PLAN, actions.PREPARE))
         if mine_prepared is None:
             return NextStep(texts.STEP_PREPARE, (actions.PREPARE, actions.FILL, actions.PLAN))
-        return NextStep(texts.STEP_FILL, (actions.FILL, actions.PREPARE, actions.PLAN))
+        return NextStep(texts.STEP_FILL, (actions.FILL, *_view(a), actions.PREPARE, actions.PLAN))
     if mine_prepared is None:
         return NextStep(texts.STEP_PREPARE, (actions.PREPARE,))
-    return NextStep(texts.STEP_WAIT_FILL.format(name=other), (actions.PREPARE,))
+    return NextStep(texts.STEP_WAIT_FILL.format(name=other), (*_view(a), actions.PREPARE))
+
+
+def _view(agreement) -> tuple[str, ...]:
+    """The button to see both preparations, once both are done."""
+    return (actions.VIEW_PREPARATION,) if both_prepared(agreement) else ()
 
 
 def refusal(action: str, opened: AgreementAccess) -> str | None:
@@ -79,6 +84,8 @@ def refusal(action: str, opened: AgreementAccess) -> str | None:
         return texts.REFUSE_ROLE
     if action in (actions.PLAN, actions.PREPARE) and signed:
         return texts.REFUSE_SIGNED
+    if action == actions.VIEW_PREPARATION and not both_prepared(a):
+        return texts.REFUSE_NOT_BOTH_PREPARED
     if action == actions.FILL and a.followup_recorded_at is not None:
         return texts.REFUSE_FOLLOWUP_RECORDED
     if action in (actions.REVIEW, actions.SIGN):

@@ -13,7 +13,8 @@ from agreement.errors import AccessDenied, AgreementError
 from agreement.service import AgreementAccess
 from dialogs import actions
 from dialogs.base_dialog import CancelAndHelpDialog
-from dialogs.cards.base import card, submit, text, to_activity
+from dialogs.cards.base import submit, to_activity
+from dialogs.cards.message import message_card
 from dialogs.cards.plan import plan_card
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
@@ -77,20 +78,11 @@ class PlanDialog(CancelAndHelpDialog):
             return await step.end_dialog(False)
         said = common.format_when(when)
         other = opened.other
+        prepare = [submit(texts.NOTIFY_BUTTON, actions.submit_data(actions.PREPARE, agreement_id))]
         await step.context.send_activity(
-            to_activity(
-                card(
-                    [text(texts.DONE.format(name=other.name, when=said))],
-                    [submit(texts.NOTIFY_BUTTON, actions.submit_data(actions.PREPARE, agreement_id))],
-                    fallback=texts.DONE.format(name=other.name, when=said),
-                )
-            )
+            to_activity(message_card(texts.DONE.format(name=other.name, when=said), prepare))
         )
         message = texts.NOTIFY.format(name=opened.viewer.name, when=said)
-        await notify(
-            self.deps, step.context, other.id, other.name,
-            to_activity(card([text(message)],
-                             [submit(texts.NOTIFY_BUTTON, actions.submit_data(actions.PREPARE, agreement_id))],
-                             fallback=message)),
-        )
+        await notify(self.deps, step.context, other.id, other.name,
+                     to_activity(message_card(message, prepare), summary=message))
         return await step.end_dialog(True)

@@ -12,8 +12,10 @@ from agreement import service
 from agreement.errors import AgreementError
 from agreement.service import AgreementAccess
 from agreement.status import both_prepared
+from dialogs import actions
 from dialogs.base_dialog import CancelAndHelpDialog
-from dialogs.cards.base import to_activity
+from dialogs.cards.base import submit, to_activity
+from dialogs.cards.message import message_card
 from dialogs.cards.options import options_card
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
@@ -41,7 +43,7 @@ class PreparationDialog(CancelAndHelpDialog):
         super().__init__("PreparationDialog", deps)
         self.add_dialog(WaterfallDialog(STEPS, [self.intro_step, self.reading_step, self.finish_step]))
         self.add_dialog(ReplyPrompt(OFFER_PROMPT, option_validator))
-        self.add_dialog(QuestionsDialog(QUESTIONS, deps, Phase.PREPARATION))
+        self.add_dialog(QuestionsDialog(QUESTIONS, deps, Phase.PREPARATION, context_phase=Phase.PREPARATION))
         self.initial_dialog_id = STEPS
 
     async def intro_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -87,20 +89,30 @@ class PreparationDialog(CancelAndHelpDialog):
             return await step.end_dialog(False)
         leader = current_leader_id(step.context)
 
-        async def mark(session: AsyncSession, opened: AgreementAccess) -> tuple[bool, int, str, str]:
+        async def mark(session: AsyncSession, opened: AgreementAccess) -> tuple[bool, bool, int, str, str]:
+            agreement = opened.agreement
+            was_both = both_prepared(agreement)
             await service.mark_prepared(session, opened)
-            return both_prepared(opened.agreement), opened.other.id, opened.other.name, opened.viewer.name
+            # The other leader is told once, when the second preparation is marked done.
+            newly_both = both_prepared(agreement) and not was_both
+            return both_prepared(agreement), newly_both, opened.other.id, opened.other.name, opened.viewer.name
 
         try:
-            both, other_id, other_name, own_name = await change(self.deps, leader, step.options["agreement_id"], mark)
+            both, newly_both, other_id, other_name, own_name = await change(
+                self.deps, leader, step.options["agreement_id"], mark
+            )
         except AgreementError as exc:
             await step.context.send_activity(error_message(exc))
             return await step.end_dialog(False)
         await step.context.send_activity(texts.DONE)
         if both:
-            await step.context.send_activity(texts.BOTH_DONE)
-            await notify(self.deps, step.context, other_id, other_name,
-                         MessageFactory.text(texts.NOTIFY_BOTH_DONE.format(name=own_name)))
+            agreement_id = step.options["agreement_id"]
+            view = [submit(texts.VIEW_BUTTON, actions.submit_data(actions.VIEW_PREPARATION, agreement_id))]
+            await step.context.send_activity(to_activity(message_card(texts.BOTH_DONE, view)))
+            if newly_both:
+                message = texts.NOTIFY_BOTH_DONE.format(name=own_name)
+                await notify(self.deps, step.context, other_id, other_name,
+                             to_activity(message_card(message, view), summary=message))
         else:
             await step.context.send_activity(texts.WAITING_FOR_OTHER.format(name=other_name))
         return await step.end_dialog(True)

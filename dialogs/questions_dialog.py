@@ -36,7 +36,7 @@ from dialogs.questions import Question, describe
 from dialogs.texts import common
 from dialogs.texts import questions as texts
 from dialogs.validators import answer_validator, choice_validator
-from dialogs.work import change, error_message, read
+from dialogs.work import change, error_message, on_changed, read
 from storage.models import Goal, Phase
 
 logger = logging.getLogger(__name__)
@@ -85,12 +85,20 @@ class QuestionsDialog(CancelAndHelpDialog):
     async def _context(self, session: AsyncSession, opened: AgreementAccess, question: Question) -> tuple[ContextEntry, ...]:
         if self.context_phase is None or question.kind == FieldKind.GOALS.value:
             return ()
+        other = opened.other
+        agreement = opened.agreement
+        if self.context_phase is self.phase:
+            # Going through one's own preparation again: the own answer is in the field; the
+            # other leader's is shown once both have marked their preparation done.
+            if not both_prepared(agreement):
+                return ()
+            answers = await service.read_answers(session, opened, phase=self.context_phase, keys=[question.key])
+            text = next((a.text for a in answers if a.author_id == other.id), None)
+            return (ContextEntry(other.name, self._lines(opened, question, text) if text else ()),)
         answers = await service.read_answers(session, opened, phase=self.context_phase, keys=[question.key])
         by_author = {answer.author_id: answer.text for answer in answers}
         own = by_author.get(opened.viewer.id)
         entries = [ContextEntry(texts.CONTEXT_OWN, self._lines(opened, question, own) if own else ())]
-        other = opened.other
-        agreement = opened.agreement
         if self.context_phase is Phase.PREPARATION and not both_prepared(agreement):
             hidden = texts.CONTEXT_HIDDEN_PREPARATION.format(name=common.possessive(other.name))
             entries.append(ContextEntry(other.name, hidden=hidden))
@@ -181,10 +189,21 @@ class QuestionsDialog(CancelAndHelpDialog):
         max_length = self.deps.settings.max_answer_length
 
         async def save(session: AsyncSession, opened: AgreementAccess) -> None:
+            before = None
+            if self.phase is Phase.AGREEMENT and opened.agreement.filled_at is not None:
+                before = next(
+                    (a.text for a in await service.read_answers(session, opened, phase=self.phase, keys=[key])
+                     if a.author_id == opened.viewer.id),
+                    None,
+                )
             if reply["kind"] == CHOOSE:
-                await service.save_choice(session, opened, key, self.phase, reply["keys"])
+                answer = await service.save_choice(session, opened, key, self.phase, reply["keys"])
             else:
-                await service.save_answer(session, opened, key, self.phase, reply["text"], max_length=max_length)
+                answer = await service.save_answer(
+                    session, opened, key, self.phase, reply["text"], max_length=max_length
+                )
+            if answer.text != before:
+                await on_changed(session, opened, self.phase)
 
         if reply["kind"] in (ANSWER, CHOOSE):
             try:

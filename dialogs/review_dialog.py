@@ -13,7 +13,8 @@ from dialogs import actions
 from dialogs.agreement_view import gather
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import agreement_card
-from dialogs.cards.base import card, submit, text, to_activity
+from dialogs.cards.base import submit, to_activity
+from dialogs.cards.message import message_card
 from dialogs.cards.options import free_text_card
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
@@ -66,8 +67,8 @@ class ReviewDialog(CancelAndHelpDialog):
         content = agreement_card(
             view, lambda moment: local(self.deps, moment),
             [submit(title, reply_data(CHOOSE, CHOICE_KEY, option=option)) for option, (title, _) in choices.items()],
+            question=question,
         )
-        content["body"].append(text(question, bold=True))
         return await step.prompt(
             CHOICE_PROMPT,
             options(to_activity(content, summary=question),
@@ -123,9 +124,8 @@ class ReviewDialog(CancelAndHelpDialog):
             await notify(
                 self.deps, step.context, other.id, other.name,
                 to_activity(
-                    card([text(message, bold=True), text(answer)],
-                         [submit(texts.NOTIFY_COMMENT_BUTTON, actions.submit_data(actions.FILL, agreement_id))],
-                         fallback=message),
+                    message_card(message, [submit(texts.NOTIFY_COMMENT_BUTTON,
+                                                  actions.submit_data(actions.FILL, agreement_id))], quoted=answer),
                     summary=message,
                 ),
             )
@@ -140,9 +140,9 @@ class ReviewDialog(CancelAndHelpDialog):
         button_action = actions.SIGN if opened.role is Role.SUBORDINATE else actions.REVIEW
         await notify(
             self.deps, step.context, other.id, other.name,
-            to_activity(card([text(message)],
-                             [submit(texts.NOTIFY_SIGNED_BUTTON, actions.submit_data(button_action, agreement_id))],
-                             fallback=message), summary=message),
+            to_activity(message_card(message, [submit(texts.NOTIFY_SIGNED_BUTTON,
+                                                      actions.submit_data(button_action, agreement_id))]),
+                        summary=message),
         )
         return await step.end_dialog(True)
 
@@ -154,6 +154,5 @@ async def _template_of(session: AsyncSession, opened: AgreementAccess):
 async def summary_activity(deps: DialogDeps, recipient_id: int, agreement_id: int):
     """The signed agreement as its recipient may see it."""
     view = await read(deps, recipient_id, agreement_id, gather)
-    content = agreement_card(view, lambda moment: local(deps, moment))
-    content["body"].insert(0, text(texts.BOTH_SIGNED, bold=True))
+    content = agreement_card(view, lambda moment: local(deps, moment), lead=texts.BOTH_SIGNED)
     return to_activity(content, summary=texts.BOTH_SIGNED)

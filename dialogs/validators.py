@@ -20,7 +20,16 @@ from dialogs.texts import plan as ptexts
 
 def _parts(prompt_context: PromptValidatorContext) -> tuple[str | None, dict | None]:
     value = prompt_context.recognized.value or {}
-    return value.get("text"), value.get("data")
+    text = value.get("text")
+    return (text if isinstance(text, str) else None), value.get("data")
+
+
+def _field(data: dict | None, key: str) -> str | None:
+    """A card input's value; anything but a string (a forged or broken submit) counts as missing."""
+    if data is None:
+        return None
+    value = data.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _is_stale(prompt_context: PromptValidatorContext, data: dict | None) -> bool:
@@ -60,7 +69,7 @@ async def answer_validator(prompt_context: PromptValidatorContext) -> bool:
         if not asked.get("skippable"):
             return refuse(prompt_context, common.CANNOT_SKIP)
         return accept(prompt_context, {"kind": SKIP})
-    cleaned, error = check_text(data.get("text") if data is not None else text, asked["max_length"])
+    cleaned, error = check_text(_field(data, "text") if data is not None else text, asked["max_length"])
     if error:
         return refuse(prompt_context, error)
     return accept(prompt_context, {"kind": ANSWER, "text": cleaned})
@@ -91,7 +100,7 @@ async def choice_validator(prompt_context: PromptValidatorContext) -> bool:
         return accept(prompt_context, {"kind": KEEP})
     template = load_template(asked["template_id"])
     statement_keys = [s.key for s in template.platform_statements]
-    raw = data.get("choice") if data is not None else text
+    raw = _field(data, "choice") if data is not None else text
     try:
         keys = service.validate_choice(template, asked[QUESTION], parse_statements(raw, statement_keys))
     except InvalidChoice as exc:
@@ -116,8 +125,8 @@ async def option_validator(prompt_context: PromptValidatorContext) -> bool:
         return refuse(prompt_context, common.STALE_CARD)
     choices: dict[str, list[str]] = asked["options"]
     if data is not None:
-        chosen = data.get("option")
-        if chosen in choices:
+        chosen = _field(data, "option")
+        if chosen is not None and chosen in choices:
             return accept(prompt_context, {"kind": CHOOSE, "option": chosen})
     else:
         word = normalise(text)
@@ -158,11 +167,9 @@ async def meeting_validator(prompt_context: PromptValidatorContext) -> bool:
     text, data = _parts(prompt_context)
     if _is_stale(prompt_context, data):
         return refuse(prompt_context, common.STALE_CARD)
-    if data is not None and not (data.get("time") or "").strip() and (data.get("date") or "").strip():
+    if data is not None and not (_field(data, "time") or "").strip() and (_field(data, "date") or "").strip():
         return refuse(prompt_context, ptexts.MISSING_TIME)
-    parsed = parse_when(
-        data.get("date") if data else None, data.get("time") if data else None, None if data else text
-    )
+    parsed = parse_when(_field(data, "date"), _field(data, "time"), None if data is not None else text)
     if parsed is None:
         return refuse(prompt_context, ptexts.INVALID_WHEN)
     day, clock = parsed
@@ -173,7 +180,7 @@ async def meeting_validator(prompt_context: PromptValidatorContext) -> bool:
 
 
 async def goals_menu_validator(prompt_context: PromptValidatorContext) -> bool:
-    """A button of the goals card: add, done, remove <goal> or use <suggested goal>."""
+    """A button of the goals card: add, done, edit/remove <goal> or use <suggested goal>."""
     asked = prompt_context.options.validations
     text, data = _parts(prompt_context)
     if _is_stale(prompt_context, data):
@@ -185,10 +192,12 @@ async def goals_menu_validator(prompt_context: PromptValidatorContext) -> bool:
         if word in gtexts.DONE_WORDS:
             return accept(prompt_context, {"kind": CHOOSE, "option": "done"})
         return refuse(prompt_context, gtexts.MENU_HINT)
-    option = data.get("option")
+    option = _field(data, "option")
     if option in ("add", "done"):
         return accept(prompt_context, {"kind": CHOOSE, "option": option})
-    allowed = asked["goal_ids"] if option == "remove" else asked["suggestion_ids"] if option == "use" else []
+    allowed = (
+        asked["goal_ids"] if option in ("edit", "remove") else asked["suggestion_ids"] if option == "use" else []
+    )
     goal_id = data.get("goal_id")
     if isinstance(goal_id, int) and not isinstance(goal_id, bool) and goal_id in allowed:
         return accept(prompt_context, {"kind": CHOOSE, "option": option, "goal_id": goal_id})
@@ -201,7 +210,9 @@ async def actions_validator(prompt_context: PromptValidatorContext) -> bool:
     text, data = _parts(prompt_context)
     if _is_stale(prompt_context, data):
         return refuse(prompt_context, common.STALE_CARD)
-    raw = data.get("text") if data is not None else text
+    if asked.get("has_current") and _wants(data, text, KEEP, common.KEEP_WORDS):
+        return accept(prompt_context, {"kind": KEEP})
+    raw = _field(data, "text") if data is not None else text
     lines = [line.strip() for line in (raw or "").splitlines() if line.strip()]
     if not lines:
         return refuse(prompt_context, common.EMPTY)

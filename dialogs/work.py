@@ -28,6 +28,7 @@ from agreement.service import AgreementAccess
 from dialogs.deps import DialogDeps
 from dialogs.texts import common
 from dialogs.texts import questions as qtexts
+from storage.models import Phase
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,12 @@ async def notify(deps: DialogDeps, turn_context: TurnContext, leader_id: int, na
     except Exception:  # the proactive path can fail in many ways; the flow itself has succeeded
         logger.warning("Could not notify leader %s", leader_id, exc_info=True)
         await turn_context.send_activity(common.NOTIFY_FAILED.format(name=name))
+
+
+async def on_changed(session: AsyncSession, opened: AgreementAccess, phase: Phase) -> None:
+    """After a change to the agreed text: an agreement already sent for review must be sent again."""
+    if phase is Phase.AGREEMENT and opened.agreement.filled_at is not None:
+        await service.withdraw_from_review(session, opened)
 
 
 async def just_opened(session: AsyncSession, opened: AgreementAccess) -> AgreementAccess:

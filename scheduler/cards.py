@@ -79,7 +79,8 @@ def spring_action(agreement: AgreementInfo) -> str | None:
     if status is AgreementStatus.IKKE_STARTET:
         return actions.PLAN
     if status in (AgreementStatus.PLANLAGT, AgreementStatus.FORBEREDT):
-        return actions.FILL if agreement.superior_prepared else actions.PREPARE
+        # Sent back with comments: the superior changes the agreed text (as the menu offers).
+        return actions.FILL if agreement.superior_prepared or agreement.review_comments else actions.PREPARE
     if status is AgreementStatus.UTFYLT and not agreement.superior_signed:
         return actions.SIGN
     return None

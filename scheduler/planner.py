@@ -98,6 +98,8 @@ class AgreementInfo:
     followup_recorded: bool
     superior_followup_confirmed: bool
     subordinate_followup_confirmed: bool
+    #: The subordinate sent the filled agreement back with comments (it is no longer filled).
+    review_comments: bool = False
 
     @property
     def signed(self) -> bool:
@@ -132,6 +134,7 @@ class AgreementInfo:
             followup_recorded=agreement.followup_recorded_at is not None,
             superior_followup_confirmed=agreement.superior_followup_confirmed_at is not None,
             subordinate_followup_confirmed=agreement.subordinate_followup_confirmed_at is not None,
+            review_comments=agreement.review_comment_at is not None,
         )
 
 

@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from agreement.template import FieldKind
-from dialogs.agreement_view import AgreementView
+from dialogs.agreement_view import AgreementView, PreparationView
 from dialogs.cards.base import Element, bullets, card, container, facts, heading, text
 from dialogs.cards.questions import statement_lines
 from dialogs.questions import goal_key
 from dialogs.texts import common
+from dialogs.texts import preparation as ptexts
 from dialogs.texts import questions as qtexts
 from dialogs.texts import review as texts
 
@@ -34,10 +35,14 @@ def _signature(name: str, signed_at: datetime | None, localise: Callable[[dateti
 
 
 def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime],
-                   buttons: Sequence[Element] = ()) -> dict:
-    """The agreement as recorded by the superior, with the signature block."""
+                   buttons: Sequence[Element] = (), *, lead: str | None = None, question: str | None = None) -> dict:
+    """The agreement as recorded by the superior, with the signature block.
+
+    ``lead`` is said above the agreement (e.g. why it is sent), ``question`` under it, by the buttons.
+    """
     template = view.template
     body: list[Element] = [
+        *([text(lead, bold=True)] if lead else []),
         heading(template.title),
         text(texts.PARTIES.format(subordinate=view.subordinate_name, superior=view.superior_name)),
     ]
@@ -68,14 +73,18 @@ def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime]
             separator=True,
         )
     )
-    return card(body, buttons, fallback=template.title)
+    if question:
+        body.append(text(question, bold=True))
+    return card(body, buttons, fallback=lead or template.title)
 
 
-def followup_card(view: AgreementView, buttons: Sequence[Element] = ()) -> dict:
-    """The follow-up conversation as recorded by the superior."""
+def followup_card(view: AgreementView, buttons: Sequence[Element] = (), *, lead: str | None = None,
+                  question: str | None = None) -> dict:
+    """The follow-up conversation as recorded by the superior (``lead`` above, ``question`` under it)."""
     template = view.template
     followup = template.followup
     body: list[Element] = [
+        *([text(lead, bold=True)] if lead else []),
         heading(followup.heading),
         text(texts.PARTIES.format(subordinate=view.subordinate_name, superior=view.superior_name)),
     ]
@@ -96,7 +105,9 @@ def followup_card(view: AgreementView, buttons: Sequence[Element] = ()) -> dict:
         items = [heading(field.heading, size="Medium")] if field.heading else []
         items += [text(field.label, bold=True), text(view.answers.get(field.key) or EMPTY_ANSWER)]
         body.append(container(items, separator=True))
-    return card(body, buttons, fallback=followup.heading)
+    if question:
+        body.append(text(question, bold=True))
+    return card(body, buttons, fallback=lead or followup.heading)
 
 
 def spring_goals_card(view: AgreementView, intro: str, none_text: str) -> dict:
@@ -112,3 +123,27 @@ def spring_goals_card(view: AgreementView, intro: str, none_text: str) -> dict:
     else:
         body.append(text(none_text))
     return card(body, fallback=view.template.followup.heading)
+
+
+def _answer_items(view: AgreementView, section_key: str, field) -> list[Element]:
+    if field.kind is FieldKind.GOALS:
+        return _goals(view.goals.get(section_key, []))
+    if field.kind is FieldKind.PLATFORM_CHOICE:
+        chosen = statement_lines(view.template, view.choice(field.key))
+        return [bullets(chosen) if chosen else text(EMPTY_ANSWER)]
+    return [text(view.answers.get(field.key) or EMPTY_ANSWER)]
+
+
+def preparations_card(view: PreparationView, buttons: Sequence[Element] = ()) -> dict:
+    """Both leaders' preparation side by side, question by question (shown once both are done)."""
+    template = view.template
+    body: list[Element] = [heading(ptexts.PREPARATIONS_TITLE), text(ptexts.PREPARATIONS_INTRO.format(name=view.other_name))]
+    for section in template.sections:
+        items: list[Element] = [heading(section.heading, size="Medium")]
+        for field in section.fields:
+            items.append(text(field.label, bold=True))
+            for who, prepared in ((qtexts.CONTEXT_OWN, view.own), (view.other_name, view.other)):
+                items.append(text(who, subtle=True, spacing="Small"))
+                items += _answer_items(prepared, section.key, field)
+        body.append(container(items, separator=True))
+    return card(body, buttons, fallback=ptexts.PREPARATIONS_TITLE)

@@ -20,7 +20,7 @@ class GoalView:
     who: str | None = None
 
 
-def _goal_block(goal: GoalView, button: Element | None) -> Element:
+def _goal_block(goal: GoalView, buttons: Sequence[Element] = ()) -> Element:
     items: list[Element] = []
     if goal.who:
         items.append(text(goal.who, subtle=True))
@@ -28,8 +28,8 @@ def _goal_block(goal: GoalView, button: Element | None) -> Element:
     if goal.actions:
         items.append(text(texts.ACTIONS, subtle=True, spacing="Small"))
         items.append(bullets(goal.actions))
-    if button is not None:
-        items.append(action_set([button]))
+    if buttons:
+        items.append(action_set(list(buttons)))
     return container(items, separator=True)
 
 
@@ -40,18 +40,21 @@ def goals_card(
     goals: Sequence[GoalView],
     suggestions: Sequence[GoalView] = (),
 ) -> dict:
-    """The leader's goals for one section, each removable, plus goals from the preparation to reuse."""
+    """The leader's goals for one section, each to change or remove, plus goals from the preparation to reuse."""
     body: list[Element] = [text(progress, subtle=True), text(label, bold=True), text(texts.HINT, subtle=True)]
     if not goals:
         body.append(text(texts.NONE_YET, subtle=True))
     for goal in goals:
         body.append(
-            _goal_block(goal, submit(texts.REMOVE, reply_data(CHOOSE, prompt_key, option="remove", goal_id=goal.goal_id)))
+            _goal_block(goal, [
+                submit(texts.EDIT, reply_data(CHOOSE, prompt_key, option="edit", goal_id=goal.goal_id)),
+                submit(texts.REMOVE, reply_data(CHOOSE, prompt_key, option="remove", goal_id=goal.goal_id)),
+            ])
         )
     if suggestions:
         block: list[Element] = [text(texts.SUGGESTIONS, bold=True)]
         block += [
-            _goal_block(goal, submit(texts.USE, reply_data(CHOOSE, prompt_key, option="use", goal_id=goal.goal_id)))
+            _goal_block(goal, [submit(texts.USE, reply_data(CHOOSE, prompt_key, option="use", goal_id=goal.goal_id))])
             for goal in suggestions
         ]
         body.append(container(block, style="emphasis"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dialogs.cards.base import Element, card, submit, text, text_input
-from dialogs.prompts import ANSWER, CHOOSE, reply_data
+from dialogs.prompts import ANSWER, CHOOSE, KEEP, reply_data
 from dialogs.texts import common
 
 
@@ -20,10 +20,17 @@ def options_card(question: str, prompt_key: str, choices: Sequence[tuple[str, st
 
 
 def free_text_card(label: str, prompt_key: str, *, hint: str | None = None, placeholder: str | None = None,
-                   value: str | None = None, multiline: bool = True, body_before: Sequence[Element] = ()) -> dict:
-    """A card asking for one free text (also answerable by typing in the chat)."""
+                   value: str | None = None, multiline: bool = True, body_before: Sequence[Element] = (),
+                   keep: bool = False) -> dict:
+    """A card asking for one free text (also answerable by typing in the chat).
+
+    With ``keep`` the card also has a «Behold» button that keeps the current text (``value``).
+    """
     body = [*body_before, text(label, bold=True)]
     if hint:
         body.append(text(hint, subtle=True))
     body.append(text_input("text", value=value, placeholder=placeholder, multiline=multiline))
-    return card(body, [submit(common.BUTTON_SAVE, reply_data(ANSWER, prompt_key), style="positive")], fallback=label)
+    buttons = [submit(common.BUTTON_SAVE, reply_data(ANSWER, prompt_key), style="positive")]
+    if keep:
+        buttons.append(submit(common.BUTTON_KEEP, reply_data(KEEP, prompt_key)))
+    return card(body, buttons, fallback=label)

@@ -12,6 +12,7 @@ NEXT = "Neste steg"
 BUTTONS = {
     "plan": "Planlegg samtalen",
     "prepare": "Forbered deg",
+    "view_preparation": "Se forberedelsene",
     "fill": "Fyll ut avtalen",
     "review": "Les og signer",
     "sign": "Signer",
@@ -38,6 +39,9 @@ STEP_DONE = "Ferdig for i år."
 
 REFUSE_ROLE = "Det steget er for den andre lederen i avtalen. Her er menyen din."
 REFUSE_SIGNED = "Avtalen er allerede signert av dere begge. Her er menyen din."
+REFUSE_NOT_BOTH_PREPARED = (
+    "Dere ser hverandres forberedelse når dere begge har merket forberedelsen som ferdig. Her er menyen din."
+)
 REFUSE_NOT_FILLED = "Avtalen er ikke fylt ut og sendt til gjennomgang ennå. Her er menyen din."
 REFUSE_ALREADY_SIGNED = "Du har allerede signert avtalen. Her er menyen din."
 REFUSE_NOT_SIGNED = "Oppfølgingen kommer etter at avtalen er signert. Her er menyen din."

@@ -16,3 +16,6 @@ WAITING_FOR_OTHER = "{name} har ikke merket sin forberedelse som ferdig ennå. D
 BOTH_DONE = "Dere har begge forberedt dere, så nå kan dere se hverandres forberedelse."
 NOTIFY_BOTH_DONE = "{name} har også forberedt seg til ledersamtalen. Nå kan dere se hverandres forberedelse."
 NOT_FINISHED = "Forberedelsen er ikke ferdig. Det du har svart, er lagret."
+PREPARATIONS_TITLE = "Forberedelsene til ledersamtalen"
+PREPARATIONS_INTRO = "Dette skrev du og {name} i forberedelsen. Dere ser hverandres forberedelse fordi dere begge er ferdige."
+VIEW_BUTTON = "Se forberedelsene"

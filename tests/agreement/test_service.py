@@ -255,3 +255,30 @@ async def test_status_rows_hold_no_content(session_factory) -> None:
     assert all(r.status is AgreementStatus.IKKE_STARTET for r in rows)
     assert not hasattr(rows[0], "answers")
     assert p.agreement in {r.agreement_id for r in rows}
+
+
+async def test_withdrawing_from_review_clears_a_single_signature(session_factory) -> None:
+    p = await make_pair(session_factory)
+    await fill_all_required(session_factory, p.superior, p.agreement)
+    await act(session_factory, p.superior, p.agreement, service.mark_filled)
+    await act(session_factory, p.subordinate, p.agreement, lambda s, o: service.sign(s, o, "Lørenskog, 12.02.2026"))
+    with pytest.raises(AccessDenied):
+        await act(session_factory, p.subordinate, p.agreement, service.withdraw_from_review)
+
+    assert await act(session_factory, p.superior, p.agreement, service.withdraw_from_review) is True
+    async with session_factory() as session:
+        opened = await service.open_agreement(session, p.superior, p.agreement)
+        assert opened.agreement.filled_at is None and opened.agreement.subordinate_signed_at is None
+        event = await session.scalar(select(AgreementEvent).order_by(AgreementEvent.id.desc()))
+        assert event.kind == "withdrawn_from_review" and event.detail["subordinate_signed"] is True
+    with pytest.raises(InvalidState):
+        await act(session_factory, p.subordinate, p.agreement, lambda s, o: service.sign(s, o, "Lørenskog"))
+    # Nothing to withdraw a second time.
+    assert await act(session_factory, p.superior, p.agreement, service.withdraw_from_review) is False
+
+    # Signed by both: locked, it must be reopened first.
+    await act(session_factory, p.superior, p.agreement, service.mark_filled)
+    for leader in (p.subordinate, p.superior):
+        await act(session_factory, leader, p.agreement, lambda s, o: service.sign(s, o, "Lørenskog"))
+    with pytest.raises(AgreementLocked):
+        await act(session_factory, p.superior, p.agreement, service.withdraw_from_review)

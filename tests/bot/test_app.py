@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.app import ENGINE, MAX_BODY_BYTES
+from bot.settings import Settings
 from storage.db import create_engine, create_session_factory
 from storage.models import BotStateItem, ConversationRef, Leader
 from tests.bot.conftest import BOT_ID, MENU_TEXT, add_leader, make_settings, message
@@ -373,3 +374,164 @@ async def test_other_methods_and_paths_are_not_served(sqlite_url, connector, cli
     client = await client_for(make_settings(sqlite_url))
     assert (await client.get("/api/messages")).status == 405
     assert (await client.post("/api/notify", json={})).status == 404
+
+
+# --- authentication and tenants ---------------------------------------------------------
+
+APP_ID = "00000000-0000-0000-0000-00000000b07a"
+
+
+def authenticated_settings(database_url: str, **overrides) -> Settings:
+    values = {"app_id": APP_ID, "app_password": "not-a-real-secret", "allowed_tenants": ("tenant-lorenskog",)}
+    values.update(overrides)
+    return make_settings(database_url, **values)
+
+
+class FakeOpenIdIssuer:
+    """The Bot Framework channel's OpenID metadata and signing keys, served on 127.0.0.1.
+
+    botbuilder fetches them with blocking ``requests`` calls from inside the event loop, so the
+    server runs in its own thread.
+    """
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "test-key"
+        self._server = None
+
+    def __enter__(self) -> "FakeOpenIdIssuer":
+        import http.server
+        import threading
+
+        from jwt.algorithms import RSAAlgorithm
+
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+        jwk.update(kid=self.kid, use="sig", endorsements=["msteams"])
+        issuer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                if self.path == "/openid":
+                    body = {"issuer": "https://api.botframework.com", "jwks_uri": f"{issuer.url}/keys"}
+                else:
+                    body = {"keys": [jwk]}
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def token(self, service_url: str, *, audience: str = APP_ID, key=None, expires_in: int = 600) -> str:
+        import time
+
+        import jwt as pyjwt
+
+        now = int(time.time())
+        claims = {
+            "iss": "https://api.botframework.com", "aud": audience, "serviceurl": service_url,
+            "nbf": now - 60, "iat": now - 60, "exp": now + expires_in,
+        }
+        return pyjwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
+
+
+@pytest.fixture
+def issuer(monkeypatch: pytest.MonkeyPatch):
+    from botframework.connector.auth import ChannelValidation
+
+    with FakeOpenIdIssuer() as fake:
+        monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", f"{fake.url}/openid")
+        yield fake
+
+
+async def test_with_an_app_id_a_request_without_a_token_gets_401(sqlite_url, connector, client_for) -> None:
+    client = await client_for(authenticated_settings(sqlite_url))
+    response = await client.post("/api/messages", json=message(connector, "hei"))
+    assert response.status == 401
+    assert await response.json() == {"error": "unauthorized"}
+    response = await client.post(
+        "/api/messages", json=message(connector, "hei"), headers={"Authorization": "Bearer not.a.token"}
+    )
+    assert response.status == 401
+    assert connector.activities == []
+    assert (await client.get("/healthz")).status == 200
+
+
+async def test_the_bot_framework_settings_come_from_the_environment(sqlite_url, connector, client_for) -> None:
+    from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+
+    from bot.app import AUTHENTICATION
+    from bot.adapter import bot_framework_configuration
+
+    settings = Settings.from_env({
+        "DATABASE_URL": sqlite_url, "LEDERAVTALE_SCHEDULER": "false", "MicrosoftAppId": APP_ID,
+        "MicrosoftAppPassword": "not-a-real-secret", "MicrosoftAppType": "SingleTenant",
+        "MicrosoftAppTenantId": "tenant-lorenskog",
+    })
+    assert not settings.local_mode and settings.allowed_tenants == ("tenant-lorenskog",)
+    configuration = bot_framework_configuration(settings)
+    assert (configuration.APP_ID, configuration.APP_PASSWORD, configuration.APP_TYPE, configuration.APP_TENANTID) == (
+        APP_ID, "not-a-real-secret", "SingleTenant", "tenant-lorenskog",
+    )
+    client = await client_for(settings)
+    assert isinstance(client.app[AUTHENTICATION]._inner, ConfigurationBotFrameworkAuthentication)
+    assert (await client.post("/api/messages", json=message(connector, "hei"))).status == 401
+
+
+async def test_with_an_app_id_only_a_valid_token_from_an_allowed_tenant_is_served(
+    sqlite_url, connector, client_for, issuer
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    client = await client_for(authenticated_settings(sqlite_url))
+    # A conversation update that does not concern the bot: served without any reply (a reply
+    # would need a token from Microsoft Entra, which the tests never reach).
+    body = message(connector, None, activity_type="conversationUpdate", membersAdded=[{"id": "29:someone"}])
+
+    async def post(payload: dict, token: str | None) -> int:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return (await client.post("/api/messages", json=payload, headers=headers)).status
+
+    assert await post(body, issuer.token(connector.url)) == 201
+    assert await post(body, None) == 401
+    assert await post(body, issuer.token(connector.url, audience="another-bot")) == 401
+    assert await post(body, issuer.token(connector.url, expires_in=-3600)) == 401
+    assert await post(body, issuer.token("http://127.0.0.1:1")) == 401  # issued for another service URL
+    forged = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert await post(body, issuer.token(connector.url, key=forged)) == 401
+
+    other_tenant = message(connector, "hei", tenant="tenant-elsewhere", activity_type="message")
+    response = await client.post(
+        "/api/messages", json=other_tenant, headers={"Authorization": f"Bearer {issuer.token(connector.url)}"}
+    )
+    assert response.status == 403
+    assert await response.json() == {"error": "tenant not allowed"}
+    no_tenant = message(connector, "hei", tenant=None)
+    assert await post(no_tenant, issuer.token(connector.url)) == 403
+    assert connector.activities == []
+    assert await post(body, issuer.token(connector.url)) == 201
+
+
+async def test_in_local_mode_the_allowed_tenants_still_hold(db, database_url, connector, client_for) -> None:
+    await add_leader(db, "Megan Bowen", "meganb@example.com", "aad-megan")
+    client = await client_for(make_settings(database_url, allowed_tenants=("tenant-lorenskog",)))
+    response = await client.post("/api/messages", json=message(connector, "hei", tenant="tenant-elsewhere"))
+    assert response.status == 403
+    assert connector.activities == []
+    response = await client.post("/api/messages", json=message(connector, "hei", tenant="TENANT-Lorenskog"))
+    assert response.status == 201
+    assert len(connector.activities) == 2

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from botbuilder.core import MemoryStorage
 
 from dialogs.main_dialog import MainDialog
+from storage.bot_state import SqlAlchemyStorage
 from tests.dialogs.harness import Chat, Clock, make_deps
 from tests.support.factories import Pair, make_pair
 
@@ -26,8 +26,9 @@ def deps(session_factory, clock):
 
 
 @pytest.fixture
-def storage() -> MemoryStorage:
-    return MemoryStorage()
+def storage(session_factory) -> SqlAlchemyStorage:
+    """Dialog state in the test database, as the service keeps it (never MemoryStorage)."""
+    return SqlAlchemyStorage(session_factory)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from agreement.status import AgreementStatus
 from dialogs import actions
 from dialogs.texts import fill as ftexts
+from dialogs.texts import menu as mtexts
 from dialogs.texts import plan as ptexts
 from dialogs.texts import review as rtexts
 from storage.models import Agreement, Phase
@@ -137,7 +138,17 @@ async def test_review_comments_then_both_sign(session_factory, pair, chat_for, d
     assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.SIGNERT
 
 
-async def test_editing_after_signing_asks_then_reopens(session_factory, pair, chat_for) -> None:
+async def keep_the_rest(chat, replies):
+    """Answer «behold» / «ferdig» until the fill-in flow ends."""
+    for _ in range(12):
+        text = joined(replies)
+        if ftexts.SENT.split("{")[0] in text or ftexts.NOT_FINISHED in text:
+            return replies
+        replies = await chat.say("ferdig" if "Ferdig med målene" in text else "behold")
+    raise AssertionError(joined(replies))
+
+
+async def test_editing_after_signing_asks_then_reopens(session_factory, pair, chat_for, deps) -> None:
     await fill(session_factory, pair.superior, pair.agreement)
     await sign_both(session_factory, pair, pair.agreement)
     chat = chat_for(pair.superior)
@@ -156,7 +167,15 @@ async def test_editing_after_signing_asks_then_reopens(session_factory, pair, ch
         assert agreement.superior_signed_at is None and agreement.subordinate_signed_at is None
     saved = await answers(session_factory, pair.agreement, Phase.AGREEMENT, pair.superior)
     assert saved["styringsbrev.bidrag"] == "Endret bidrag"
+    # The changed text must be sent for review again before anyone can sign it.
+    assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.IKKE_STARTET
+    replies = await chat_for(pair.subordinate).submit(actions.submit_data(actions.REVIEW, pair.agreement))
+    assert mtexts.REFUSE_NOT_FILLED in joined(replies) and "Endret bidrag" not in joined(replies)
+    replies = await keep_the_rest(chat, replies=await chat.say("behold"))
+    assert ftexts.SENT.format(name="Megan Bowen") in joined(replies)
     assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.UTFYLT
+    told = deps.notifier.to(pair.subordinate)
+    assert "Endret bidrag" in joined(told[-1:])
 
 
 async def test_subordinate_cannot_fill_or_sign_before_review(session_factory, pair, chat_for) -> None:

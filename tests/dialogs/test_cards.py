@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import pytest
 
+import dialogs.cards
+
 from agreement.template import load_template
 from dialogs import actions
-from dialogs.agreement_view import AgreementView
-from dialogs.cards.agreement import agreement_card, followup_card, spring_goals_card
+from dialogs.agreement_view import AgreementView, PreparationView
+from dialogs.cards.agreement import agreement_card, followup_card, preparations_card, spring_goals_card
 from dialogs.cards.goals import GoalView, goals_card
 from dialogs.cards.help import help_card
 from dialogs.cards.menu import MenuEntry, menu_card
+from dialogs.cards.message import message_card
 from dialogs.cards.options import free_text_card, options_card
 from dialogs.cards.plan import plan_card
 from dialogs.cards.questions import ContextEntry, choice_question_card, section_card, text_question_card
@@ -47,9 +54,10 @@ GOALS = [
     _Goal(11, "Delegere mer", "ledelsesutvikling", [_Action("Ukentlig fordeling"), _Action("Fredagsmøte")]),
     _Goal(12, "Lavere sykefravær", "personell", []),
 ]
+SIGNED_AT = datetime(2026, 2, 10, 9, tzinfo=timezone.utc)
 
 
-def _view(filled: bool) -> AgreementView:
+def _view(filled: bool, signatures: int = 1) -> AgreementView:
     view = AgreementView(1, TEMPLATE, "Megan Bowen", "Alex Wilber")
     if filled:
         view.answers = {f.key: f"Svar på {f.key}" for f in TEMPLATE.all_fields()}
@@ -57,9 +65,16 @@ def _view(filled: bool) -> AgreementView:
         view.answers[goal_key(11)] = "Godt på vei"
         view.goals = {"ledelsesutvikling": [GOALS[0]], "personell": [GOALS[1]]}
         view.spring_goals = list(GOALS)
-        view.place_and_date = "Lørenskog, 10.02.2026"
-        view.subordinate_signed_at = datetime(2026, 2, 10, 9, tzinfo=timezone.utc)
+        if signatures:
+            view.place_and_date = "Lørenskog, 10.02.2026"
+            view.subordinate_signed_at = SIGNED_AT
+        if signatures > 1:
+            view.superior_signed_at = SIGNED_AT
     return view
+
+
+def _preparations(filled: bool) -> PreparationView:
+    return PreparationView(1, TEMPLATE, "Alex Wilber", "Megan Bowen", _view(filled, 0), _view(False))
 
 
 def _every_card() -> list[dict]:
@@ -96,11 +111,50 @@ def _every_card() -> list[dict]:
                            "tirsdag 10. februar 2026 kl. 09.30"))
     cards.append(options_card("Vil du?", "q", [("yes", "Ja"), ("no", "Nei")]))
     cards.append(free_text_card("Sted og dato:", "q", hint="For eksempel", multiline=False))
+    cards.append(free_text_card("Endre utviklingsmålet.", "q", value="Delegere mer", multiline=False, keep=True))
+    button = [{"type": "Action.Submit", "title": "Se", "data": actions.submit_data(actions.OPEN_MENU)}]
+    cards.append(message_card("Beskjed"))
+    cards.append(message_card("Kommentarer fra Megan Bowen:", button, quoted="Målet bør være mer konkret."))
     for filled in (False, True):
-        cards.append(agreement_card(_view(filled), lambda moment: moment))
+        for signatures in (0, 1, 2):
+            cards.append(agreement_card(_view(filled, signatures), lambda moment: moment))
+        cards.append(agreement_card(_view(filled), lambda moment: moment, button, lead="Sendt", question="Signer?"))
         cards.append(followup_card(_view(filled)))
+        cards.append(followup_card(_view(filled), button, lead="Registrert", question="Bekrefter du?"))
         cards.append(spring_goals_card(_view(filled), "Intro", "Ingen mål"))
+        cards.append(preparations_card(_preparations(filled)))
+        cards.append(preparations_card(_preparations(filled), button))
     return cards
+
+
+def _card_builders() -> dict[str, object]:
+    """Every public function in dialogs.cards.* whose name ends with ``_card``."""
+    found = {}
+    for info in pkgutil.iter_modules(dialogs.cards.__path__):
+        module = importlib.import_module(f"dialogs.cards.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.endswith("_card") and function.__module__ == module.__name__:
+                found[f"{module.__name__}.{name}"] = function
+    return found
+
+
+def test_every_card_builder_is_rendered() -> None:
+    """A new card builder cannot be added without being rendered and validated here."""
+    builders = _card_builders()
+    assert len(builders) >= 13
+    codes = {function.__code__: name for name, function in builders.items()}
+    called: set[str] = set()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            called.add(codes[frame.f_code])
+
+    sys.setprofile(profile)
+    try:
+        _every_card()
+    finally:
+        sys.setprofile(None)
+    assert set(builders) - called == set()
 
 
 @pytest.mark.parametrize("index", range(len(_every_card())))

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import random
+
+import time_machine
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.proactive import ProactiveSender
 from bot.settings import Settings
 from dialogs import actions
 from scheduler import texts
 from scheduler.planner import Kind, Message, PlannedItem
+from scheduler.service import ReminderScheduler
 from scheduler.sweep import Sweeper, claim
 from storage.conversation_refs import get_reference, save_reference
 from storage.models import Agreement, ConversationRef, Goal, GoalAction, Phase, ReminderLog, ReminderStatus
@@ -63,7 +67,8 @@ def utc(moment: datetime) -> datetime:
 
 async def test_the_demo_year_against_the_fake_connector(session_factory, adapter, connector: FakeConnector) -> None:
     demo = await seed_demo(session_factory, connector)
-    sweeper = Sweeper(SETTINGS, session_factory, make_sender(adapter, session_factory), instance_id="test")
+    # The scheduler reads the real clock (datetime.now), frozen by time-machine at each day's sweep.
+    scheduler = ReminderScheduler(SETTINGS, session_factory, make_sender(adapter, session_factory))
     signed = dict(filled_at=utc(at(date(2025, 2, 12), 12)), superior_signed_at=utc(at(date(2025, 2, 12), 12)),
                   subordinate_signed_at=utc(at(date(2025, 2, 12), 12)))
 
@@ -96,7 +101,8 @@ async def test_the_demo_year_against_the_fake_connector(session_factory, adapter
     day = date(2025, 1, 1)
     while day.year == 2025:
         before = len(connector.activities)
-        await sweeper.run(at(day, 9, 5))
+        with time_machine.travel(at(day, 9, 5), tick=False):
+            await scheduler.sweep_once()
         for recorded in connector.activities[before:]:
             assert recorded.conversation_id not in by_day.setdefault(day, {}), "two messages in one day"
             by_day[day][recorded.conversation_id] = recorded
@@ -192,20 +198,27 @@ async def test_a_429_storm_slows_sending_without_loss_or_duplicates(sqlite_url, 
 
     engine = create_engine(sqlite_url)
     factory = create_session_factory(engine)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the sender's waits after a 429 or a 5xx, really slept
+        waits.append(seconds)
+        await asyncio.sleep(seconds)
+
     try:
         # The connector allows 20 requests a second while the sender would do 50, and on top of
-        # that answers the first 30 requests with 429.
+        # that answers the first 30 requests with 429 and "Retry-After: 0.3".
         async with FakeConnector(rate_limit_per_second=20) as connector:
             await seed_superiors(factory, connector, 25)
             connector.fail_next(429, count=30, headers={"Retry-After": "0.3"})
-            sweeper = Sweeper(SETTINGS, factory, make_sender(adapter, factory), instance_id="storm", concurrency=10)
-            started = time.monotonic()
+            sender = ProactiveSender(adapter, SETTINGS, factory, sleep=sleep, rng=random.Random(3))
+            sweeper = Sweeper(SETTINGS, factory, sender, instance_id="storm", concurrency=10)
             report = await sweeper.run(at(date(2025, 1, 10), 9, 5))
-            elapsed = time.monotonic() - started
         assert report.sent == 25 and report.failed == 0
         assert sorted(connector.conversation_counts().values()) == [1] * 25
-        assert connector.requests - 25 >= 30  # every scripted 429 (and any from the rate limit) was retried
-        assert elapsed >= 3 * 0.3 + 25 / 20 - 0.2  # three rounds of 10 waited out, then at most 20 a second
+        # Every 429 was waited out for its Retry-After: 0.3 s for the scripted ones, 1 s for the
+        # connector's own rate limit; nothing was retried without waiting and nothing else failed.
+        assert connector.requests == 25 + 30 + connector.rejected_for_rate
+        assert sorted(waits) == [0.3] * 30 + [1.0] * connector.rejected_for_rate
         rows = await log_rows(factory)
         assert len(rows) == 25 and {row.status for row in rows} == {ReminderStatus.SENT}
         assert all(row.attempts == 1 for row in rows)  # retried within the send, not as new rounds

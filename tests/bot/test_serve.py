@@ -1,0 +1,95 @@
+"""``lederavtale serve`` as a real process: local mode binds loopback only and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_LIMIT_SECONDS = 60
+STOP_LIMIT_SECONDS = 15
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses with a TCP socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found: set[str] = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(name).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, port_hex = fields[1].rsplit(":", 1)
+            if int(port_hex, 16) == port and fields[3] == "0A":  # 0A = LISTEN
+                if len(address) == 8:
+                    found.add(socket.inet_ntop(socket.AF_INET, bytes.fromhex(address)[::-1]))
+                else:
+                    raw = bytes.fromhex(address)
+                    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                    found.add(socket.inet_ntop(socket.AF_INET6, words))
+    return found
+
+
+def wait_for_health(process: subprocess.Popen, url: str) -> dict:
+    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited with {process.returncode} before it was healthy")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return {"status": response.status, "body": json.loads(response.read())}
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise AssertionError("serve did not answer /healthz in time")
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc/net/tcp")
+def test_serve_in_local_mode_binds_loopback_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith("Microsoft") and not key.startswith("LEDERAVTALE_")
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.db'}"
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "0.0.0.0", "--port", str(port), "--no-scheduler"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            health = wait_for_health(process, f"http://127.0.0.1:{port}/healthz")
+            assert health == {"status": 200, "body": {"status": "ok"}}
+            assert listening_addresses(port) == {"127.0.0.1"}
+            assert (tmp_path / "serve.db").exists()
+
+            process.send_signal(signal.SIGTERM)
+            returncode = process.wait(timeout=STOP_LIMIT_SECONDS)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    output = log_path.read_text()
+    assert returncode == 0, output
+    assert "binding to 127.0.0.1 instead of 0.0.0.0" in output
+    assert "requests are NOT authenticated" in output
+    assert "Bot service stopped" in output
+    assert "Traceback" not in output
+    assert listening_addresses(port) == set()
