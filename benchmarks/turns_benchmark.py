@@ -9,7 +9,9 @@ timed until the bot has answered it (the reply is posted to the connector inside
 * ``dialog``: ``bot.app.create_app`` on a fresh SQLite file with demo-like leaders. Each turn
   identifies the leader, loads and saves dialog state through ``SqlAlchemyStorage``, saves the
   answer with ``agreement.service.save_answer`` (a revision kept) and asks the next question.
-  ``--dialog real`` drives the real preparation dialog instead of the built-in minimal one.
+  ``--dialog real`` drives the real preparation dialog instead (open the preparation, skip the
+  reading, answer two questions, again): every turn is a real one, half of them save an answer.
+  ``--database postgresql`` keeps the data in a throwaway PostgreSQL server instead of SQLite.
 * ``echo``: the Bot Framework sample's shape: ``CloudAdapter(ConfigurationBotFrameworkAuthentication)``
   and an ``ActivityHandler`` that echoes, with no client reuse.
 
@@ -20,12 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
 import os
 import signal
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -178,8 +180,12 @@ async def run_server(kind: str, database_url: str | None, dialog: str) -> None:
 # --- the data --------------------------------------------------------------------------
 
 
-async def seed(database_url: str, conversations: int) -> None:
-    """A demo-like municipality: one superior, ``conversations`` leaders under them, and their agreements."""
+async def seed(database_url: str, conversations: int) -> list[int]:
+    """A demo-like municipality: one superior, ``conversations`` leaders under them, and their agreements.
+
+    Returns the agreement id of each conversation's leader.
+    """
+    agreement_ids: list[int] = []
     from agreement.template import default_template_id_for_year
     from storage.db import open_database
     from storage.models import Agreement, Leader
@@ -201,14 +207,43 @@ async def seed(database_url: str, conversations: int) -> None:
                 )
                 session.add(leader)
                 await session.flush()
-                session.add(Agreement(year=year, template_id=template_id, superior_id=top.id, subordinate_id=leader.id))
+                agreement = Agreement(year=year, template_id=template_id, superior_id=top.id, subordinate_id=leader.id)
+                session.add(agreement)
+                await session.flush()
+                agreement_ids.append(agreement.id)
             await session.commit()
+    return agreement_ids
 
 
-def activity_maker(service_url: str) -> Callable[[int, int], dict[str, Any]]:
+#: The real preparation dialog, turn by turn after the first ("hei": greeting and menu): open the
+#: preparation, skip the reading, answer the first question, answer the second; then again.
+REAL_CYCLE = ("prepare", "nei", "answer", "answer")
+
+
+def saving_turns(dialog: str, turns: int) -> int:
+    """How many of a conversation's first ``turns`` turns save an answer."""
+    if dialog == "minimal":
+        return max(0, turns - 1)
+    return sum(1 for turn in range(1, turns) if REAL_CYCLE[(turn - 1) % len(REAL_CYCLE)] == "answer")
+
+
+def activity_maker(
+    service_url: str, dialog: str = "minimal", agreement_ids: list[int] | None = None
+) -> Callable[[int, int], dict[str, Any]]:
     counter = itertools.count()
 
     def make(conversation: int, turn: int) -> dict[str, Any]:
+        activity = base(conversation, turn)
+        if dialog == "real" and turn > 0:
+            step = REAL_CYCLE[(turn - 1) % len(REAL_CYCLE)]
+            if step == "prepare":
+                del activity["text"]
+                activity["value"] = {"action": "prepare", "agreement_id": (agreement_ids or [])[conversation]}
+            elif step == "nei":
+                activity["text"] = "nei"
+        return activity
+
+    def base(conversation: int, turn: int) -> dict[str, Any]:
         return {
             "type": "message",
             "id": f"activity-{next(counter)}",
@@ -289,12 +324,13 @@ async def stop_server(process: asyncio.subprocess.Process) -> None:
 
 
 async def measure(
-    name: str, kind: str, fake: FakeConnector, args: argparse.Namespace, database_url: str | None
+    name: str, kind: str, fake: FakeConnector, args: argparse.Namespace, database_url: str | None,
+    agreement_ids: list[int],
 ) -> Result:
     process, port = await start_server(kind, database_url, args.dialog)
     try:
         url = f"http://127.0.0.1:{port}/api/messages"
-        make = activity_maker(fake.url)
+        make = activity_maker(fake.url, args.dialog if kind == "dialog" else "minimal", agreement_ids)
         await drive(url, make, args.conversations, 0, args.warmup)
         seconds, latencies = await drive(url, make, args.conversations, args.warmup, args.turns)
     finally:
@@ -302,31 +338,52 @@ async def measure(
     return Result(name, len(latencies), seconds, latencies)
 
 
-def saved_revisions(path: Path) -> int:
-    with sqlite3.connect(path) as connection:
-        return connection.execute("select count(*) from answer_revisions").fetchone()[0]
+async def saved_revisions(database_url: str) -> int:
+    from sqlalchemy import func, select
+
+    from storage.db import open_database
+    from storage.models import AnswerRevision
+
+    async with open_database(database_url, migrate=False) as (_engine, session_factory):
+        async with session_factory() as session:
+            return await session.scalar(select(func.count()).select_from(AnswerRevision))
+
+
+@contextlib.contextmanager
+def database(kind: str):
+    """A fresh database URL: a SQLite file (the embedded default) or a throwaway PostgreSQL server."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="turns-benchmark-") as folder:
+            yield f"sqlite+aiosqlite:///{Path(folder) / 'benchmark.db'}"
+        return
+    from tests.support.postgres import start_postgres
+
+    server = start_postgres()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
 
 
 async def run(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="turns-benchmark-") as folder:
-        path = Path(folder) / "benchmark.db"
-        database_url = f"sqlite+aiosqlite:///{path}"
-        await seed(database_url, args.conversations)
+    with database(args.database) as database_url:
+        agreement_ids = await seed(database_url, args.conversations)
         async with FakeConnector() as fake:
             results = []
             for name, kind in (("echo (bare botbuilder)", "echo"), (f"dialog turn ({args.dialog})", "dialog")):
                 fake.clear()
-                results.append(await measure(name, kind, fake, args, database_url if kind == "dialog" else None))
+                results.append(await measure(name, kind, fake, args, database_url if kind == "dialog" else None, agreement_ids))
                 replies = len(fake.activities)
                 expected = args.conversations * (args.warmup + args.turns)
                 if replies < expected:
                     raise RuntimeError(f"{name}: {replies} replies for {expected} turns")
-        # The first turn of each conversation greets and asks; every later one saves an answer.
-        saved = saved_revisions(path)
-        expected_saved = args.conversations * (args.warmup + args.turns - 1)
+        # Every answer-saving turn must have left a revision.
+        saved = await saved_revisions(database_url)
+        expected_saved = args.conversations * saving_turns(args.dialog, args.warmup + args.turns)
     echo, dialog = results
     print(f"{args.conversations} concurrent conversations, {args.turns} measured turns each "
-          f"(after {args.warmup} warm-up turns), one process per bot, {os.cpu_count()} CPUs")
+          f"(after {args.warmup} warm-up turns), one process per bot, {os.cpu_count()} CPUs, "
+          f"dialog state and answers in {args.database}")
     print(f"{'':26} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for result in results:
         print(f"{result.name:26} {result.per_second:9.0f} {result.percentile(0.5) * 1000:8.1f} "
@@ -344,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=16, help="concurrent conversations (default 16)")
     parser.add_argument("--turns", type=int, default=40, help="measured turns per conversation (default 40)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured turns per conversation first (default 3)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="where the dialog bot keeps its data (postgresql starts a throwaway server)")
     parser.add_argument("--dialog", choices=("minimal", "real"), default="minimal",
                         help="the built-in answer-saving dialog, or the real preparation dialog")
     sub = parser.add_subparsers(dest="command")

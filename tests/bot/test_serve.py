@@ -93,3 +93,17 @@ def test_serve_in_local_mode_binds_loopback_and_stops_on_sigterm(tmp_path: Path)
     assert "Bot service stopped" in output
     assert "Traceback" not in output
     assert listening_addresses(port) == set()
+
+
+@pytest.mark.parametrize("dialog", ["minimal", "real"])
+def test_the_turns_benchmark_runs_with_a_tiny_load(dialog: str) -> None:
+    """The benchmark must keep working (its figures are printed, not asserted)."""
+    result = subprocess.run(
+        [sys.executable, "benchmarks/turns_benchmark.py", "--conversations", "2", "--turns", "4", "--warmup", "1",
+         "--dialog", dialog],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    saved = 2 * (4 if dialog == "minimal" else 2)
+    assert f"answers saved: {saved} of {saved}" in result.stdout
+    assert "echo (bare botbuilder)" in result.stdout and f"dialog turn ({dialog})" in result.stdout

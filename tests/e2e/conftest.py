@@ -22,7 +22,7 @@ from tests.e2e.processes import (
     ROOT,
     Service,
     bot_service,
-    free_port,
+    free_ports,
     local_env,
     playground_service,
     run_cli,
@@ -31,6 +31,7 @@ from tests.e2e.processes import (
 from tests.e2e.ui import CHROMIUM_ARGS, Chat, loopback_only
 
 SCREENSHOTS = ROOT / "test-output" / "e2e-screenshots"
+LOGS = ROOT / "test-output" / "e2e-logs"
 T = TypeVar("T")
 
 
@@ -112,9 +113,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     result = run_cli(env, "demo")
     assert result.returncode == 0, f"lederavtale demo failed:\n{result.stdout}\n{result.stderr}"
 
-    bot_port = free_port()
+    bot_port, superior_port, subordinate_port = free_ports(3)
     bot = bot_service(env, bot_port, workdir / "bot.log")
-    ports = {"superior": free_port(), "subordinate": free_port()}
+    ports = {"superior": superior_port, "subordinate": subordinate_port}
     stack = Stack(
         workdir=workdir,
         database_url=database_url,
@@ -136,6 +137,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         for service in (*stack.playgrounds, stack.bot):
             service.stop()
+        # The services' logs beside the screenshots, for whoever looks into a failure.
+        LOGS.mkdir(parents=True, exist_ok=True)
+        for log in workdir.glob("*.log"):
+            shutil.copy(log, LOGS / log.name)
 
 
 @pytest.fixture(scope="module")
@@ -151,15 +156,9 @@ def browser() -> Iterator:
             browser.close()
 
 
-@pytest.fixture(scope="module")
-def blocked_requests() -> list[str]:
-    """Every request the browser tried to make to a host that is not loopback."""
-    return []
-
-
-def _chat(browser, blocked: list[str], who: str, url: str, shots: Path, greeting: str) -> Iterator[Chat]:
+def _chat(browser, who: str, url: str, shots: Path, greeting: str) -> Iterator[Chat]:
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="nb-NO")
-    loopback_only(context, blocked)
+    loopback_only(context)
     try:
         chat = Chat(context.new_page(), who, url, shots)
         chat.open()
@@ -171,12 +170,12 @@ def _chat(browser, blocked: list[str], who: str, url: str, shots: Path, greeting
 
 
 @pytest.fixture(scope="module")
-def superior(stack: Stack, browser, blocked_requests: list[str], screenshots: Path) -> Iterator[Chat]:
+def superior(stack: Stack, browser, screenshots: Path) -> Iterator[Chat]:
     """Alex Wilber's Playground, open in the browser."""
-    yield from _chat(browser, blocked_requests, "alex", stack.superior_url, screenshots, "Hei, Alex!")
+    yield from _chat(browser, "alex", stack.superior_url, screenshots, "Hei, Alex!")
 
 
 @pytest.fixture(scope="module")
-def subordinate(stack: Stack, browser, blocked_requests: list[str], screenshots: Path) -> Iterator[Chat]:
+def subordinate(stack: Stack, browser, screenshots: Path) -> Iterator[Chat]:
     """Megan Bowen's Playground, open in the browser."""
-    yield from _chat(browser, blocked_requests, "megan", stack.subordinate_url, screenshots, "Hei, Megan!")
+    yield from _chat(browser, "megan", stack.subordinate_url, screenshots, "Hei, Megan!")

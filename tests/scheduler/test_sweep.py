@@ -67,7 +67,7 @@ def utc(moment: datetime) -> datetime:
 
 async def test_the_demo_year_against_the_fake_connector(session_factory, adapter, connector: FakeConnector) -> None:
     demo = await seed_demo(session_factory, connector)
-    # The scheduler reads the real clock (datetime.now), frozen by time-machine at each day's sweep.
+    # The scheduler reads the real clock (datetime.now), moved by time-machine to 09:05 of each day.
     scheduler = ReminderScheduler(SETTINGS, session_factory, make_sender(adapter, session_factory))
     signed = dict(filled_at=utc(at(date(2025, 2, 12), 12)), superior_signed_at=utc(at(date(2025, 2, 12), 12)),
                   subordinate_signed_at=utc(at(date(2025, 2, 12), 12)))
@@ -101,7 +101,7 @@ async def test_the_demo_year_against_the_fake_connector(session_factory, adapter
     day = date(2025, 1, 1)
     while day.year == 2025:
         before = len(connector.activities)
-        with time_machine.travel(at(day, 9, 5), tick=False):
+        with time_machine.travel(at(day, 9, 5), tick=True):
             await scheduler.sweep_once()
         for recorded in connector.activities[before:]:
             assert recorded.conversation_id not in by_day.setdefault(day, {}), "two messages in one day"

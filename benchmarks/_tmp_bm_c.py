@@ -1,0 +1,198 @@
+#!/usr/bin/env python
+"""Reminder throughput: one reminder to each of N leaders through a rate-limited fake Bot Connector.
+
+Builds a temporary SQLite database with N leaders in superior–subordinate pairs, a signed
+agreement (with one spring goal) per pair and a conversation reference per leader pointing at
+the fake Bot Connector (tests/support/fake_connector.py) on 127.0.0.1, which answers 429 with
+``Retry-After`` to anything above ``--rate`` requests per second. It then runs one real reminder
+sweep (planner, claims in the reminder log, cards, ``ProactiveSender``) on the day of the autumn
+follow-up post, which is due to every leader, and checks that each leader got exactly one
+message and that every reminder is logged as sent.
+
+Prints the total time, the achieved rate, the peak memory and the 429s; exits 1 if anything was
+lost or duplicated or the achieved rate is not within 10% of the limit.
+
+Run: ``.venv/bin/python benchmarks/reminders_benchmark.py [--leaders 10000] [--rate 50]``
+(about 200 s for the default; ``--leaders 500 --rate 100`` for a quick run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from bot.adapter import create_adapter  # noqa: E402
+from bot.proactive import ProactiveSender  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from scheduler.calendar import build_calendar  # noqa: E402
+from scheduler.sweep import Sweeper  # noqa: E402
+from storage.db import open_database  # noqa: E402
+from storage.models import (  # noqa: E402
+    Agreement,
+    ConversationRef,
+    Goal,
+    GoalAction,
+    Leader,
+    Phase,
+    ReminderLog,
+    ReminderStatus,
+)
+from tests.support.fake_connector import FakeConnector, conversation_reference  # noqa: E402
+
+YEAR = 2025
+TEMPLATE_ID = "lederavtale-2023"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leaders", type=int, default=10_000, help="number of leaders (default 10000)")
+    parser.add_argument("--rate", type=float, default=50.0, help="requests per second allowed (default 50)")
+    parser.add_argument("--no-tracemalloc", action="store_true", help="skip tracemalloc (peak RSS only)")
+    args = parser.parse_args(argv)
+    if args.leaders < 2:
+        parser.error("--leaders must be at least 2")
+    if args.rate <= 0:
+        parser.error("--rate must be positive")
+    return args
+
+
+async def seed(session_factory, connector: FakeConnector, leaders: int) -> int:
+    """Leaders in pairs, one signed agreement with a goal per pair; returns the number of agreements."""
+    signed = datetime(YEAR, 3, 1, 12, 0, tzinfo=timezone.utc)
+    async with session_factory() as session:
+        await session.execute(
+            insert(Leader),
+            [
+                {"id": n, "name": f"Leder {n}", "email": f"leder{n}@example.com",
+                 "superior_id": n - 1 if n % 2 == 0 else None}
+                for n in range(1, leaders + 1)
+            ],
+        )
+        if leaders % 2:  # the odd one out reports to the first superior
+            await session.execute(Leader.__table__.update().where(Leader.id == leaders).values(superior_id=1))
+        await session.execute(
+            insert(ConversationRef),
+            [
+                {"leader_id": n, "reference": conversation_reference(connector.url, f"conv-{n}", f"user-{n}").serialize(),
+                 "tenant_id": "tenant", "service_url": connector.url, "reachable": True}
+                for n in range(1, leaders + 1)
+            ],
+        )
+        pairs = [(n, n + 1) for n in range(1, leaders, 2)]
+        if leaders % 2:
+            pairs.append((1, leaders))
+        await session.execute(
+            insert(Agreement),
+            [
+                {"id": index, "year": YEAR, "template_id": TEMPLATE_ID, "superior_id": sup, "subordinate_id": sub,
+                 "meeting_at": signed, "superior_prepared_at": signed, "subordinate_prepared_at": signed,
+                 "filled_at": signed, "superior_signed_at": signed, "subordinate_signed_at": signed,
+                 "sign_place_date": "Lørenskog, 1. mars", "version": 1}
+                for index, (sup, sub) in enumerate(pairs, start=1)
+            ],
+        )
+        await session.execute(
+            insert(Goal),
+            [
+                {"id": index, "agreement_id": index, "section_key": "personell", "phase": Phase.AGREEMENT,
+                 "author_id": sup, "position": 0, "title": "Redusere sykefraværet i enheten"}
+                for index, (sup, _sub) in enumerate(pairs, start=1)
+            ],
+        )
+        await session.execute(
+            insert(GoalAction),
+            [{"goal_id": index, "position": 0, "text": "Månedlig oppfølging med verneombud"} for index in range(1, len(pairs) + 1)],
+        )
+        await session.commit()
+    return len(pairs)
+
+
+async def benchmark(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="reminders-benchmark-") as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'benchmark.db'}"
+        settings = Settings(database_url=url, send_rate_per_second=args.rate)
+        async with FakeConnector(rate_limit_per_second=args.rate) as connector, open_database(url) as (_e, factory):
+            setup_started = time.monotonic()
+            agreements = await seed(factory, connector, args.leaders)
+            print(f"Set up {args.leaders} leaders and {agreements} agreements in {time.monotonic() - setup_started:.1f} s")
+            adapter, authentication = create_adapter(settings)
+            try:
+                sender = ProactiveSender(adapter, settings, factory)
+                sweeper = Sweeper(settings, factory, sender, instance_id="benchmark", concurrency=30)
+                calendar = build_calendar(YEAR)
+                now = calendar.send_moment(calendar.followup_start)
+                if not args.no_tracemalloc:
+                    tracemalloc.start()
+                started = time.monotonic()
+                report = await sweeper.run(now)
+                elapsed = time.monotonic() - started
+                peak_traced = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
+                tracemalloc.stop()
+            finally:
+                await authentication.close()
+            async with factory() as session:
+                statuses = dict(
+                    (await session.execute(select(ReminderLog.status, func.count()).group_by(ReminderLog.status))).all()
+                )
+            counts = connector.conversation_counts()
+            stamps = [item.at for item in connector.activities]
+            rejected = connector.rejected_for_rate
+            requests = connector.requests
+
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    expected = {f"conv-{n}" for n in range(1, args.leaders + 1)}
+    lost = sorted(expected - set(counts))
+    duplicated = sorted(conv for conv, count in counts.items() if count != 1)
+    unexpected = sorted(set(counts) - expected)
+    rate = report.sent / elapsed if elapsed else 0.0
+    send_window = (max(stamps) - min(stamps)) if len(stamps) > 1 else 0.0
+    window_rate = (len(stamps) - 1) / send_window if send_window else 0.0
+    print(f"Leaders: {args.leaders}, limit: {args.rate:g} requests/s")
+    print(f"Messages sent: {report.sent} (unreachable {report.unreachable}, failed {report.failed}, skipped {report.skipped})")
+    print(f"Total time: {elapsed:.1f} s (planning, cards, claims and sending)")
+    print(f"Achieved rate: {rate:.2f} messages/s overall, {window_rate:.2f}/s from first to last delivery")
+    print(f"Requests to the connector: {requests} ({rejected} answered 429 by its rate limit)")
+    if peak_traced is not None:
+        print(f"Peak memory: {peak_traced / 1024 / 1024:.1f} MiB traced by tracemalloc, {peak_rss_mb:.1f} MiB peak RSS")
+    else:
+        print(f"Peak memory: {peak_rss_mb:.1f} MiB peak RSS")
+    print(f"Reminder log: {', '.join(f'{status.value}: {count}' for status, count in sorted(statuses.items()))}")
+    problems = []
+    if lost:
+        problems.append(f"{len(lost)} leaders got no message (e.g. {lost[:5]})")
+    if duplicated:
+        problems.append(f"{len(duplicated)} leaders got more than one message (e.g. {duplicated[:5]})")
+    if unexpected:
+        problems.append(f"messages to unknown conversations: {unexpected[:5]}")
+    if statuses != {ReminderStatus.SENT: agreements * 2}:
+        problems.append(f"the reminder log should hold {agreements * 2} sent reminders, not {statuses}")
+    if not 0.9 * args.rate <= rate <= 1.1 * args.rate:
+        problems.append(f"achieved rate {rate:.2f}/s is not within 10% of {args.rate:g}/s")
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print("OK: nothing lost or duplicated, rate within 10% of the limit" if not problems else "FAILED")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return asyncio.run(benchmark(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
