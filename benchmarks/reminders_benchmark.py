@@ -4,13 +4,16 @@
 Builds a temporary SQLite database with N leaders in superior–subordinate pairs, a signed
 agreement (with one spring goal) per pair and a conversation reference per leader pointing at
 the fake Bot Connector (tests/support/fake_connector.py) on 127.0.0.1, which answers 429 with
-``Retry-After`` to anything above ``--rate`` requests per second. It then runs one real reminder
-sweep (planner, claims in the reminder log, cards, ``ProactiveSender``) on the day of the autumn
-follow-up post, which is due to every leader, and checks that each leader got exactly one
-message and that every reminder is logged as sent.
+``Retry-After`` to anything above ``--rate`` requests per second. The connector runs in a child
+process, as Teams is not in the bot's process: the bot's figures (time, rate, memory) are its own.
+It then runs one real reminder sweep (planner, claims in the reminder log, cards,
+``ProactiveSender``) on the day of the autumn follow-up post, which is due to every leader, and
+checks that each leader got exactly one message and that every reminder is logged as sent.
 
-Prints the total time, the achieved rate, the peak memory and the 429s; exits 1 if anything was
-lost or duplicated or the achieved rate is not within 10% of the limit.
+Prints the total time, the achieved rate, the peak memory (peak RSS of the bot's process; with
+``--tracemalloc`` also Python's traced peak, which slows Python down and so the achieved rate)
+and the 429s; exits 1 if anything was lost or duplicated or the achieved rate is not within 10%
+of the limit.
 
 Run: ``.venv/bin/python benchmarks/reminders_benchmark.py [--leaders 10000] [--rate 50]``
 (about 200 s for the default; ``--leaders 500 --rate 100`` for a quick run).
@@ -21,6 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -61,7 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaders", type=int, default=10_000, help="number of leaders (default 10000)")
     parser.add_argument("--rate", type=float, default=50.0, help="requests per second allowed (default 50)")
-    parser.add_argument("--no-tracemalloc", action="store_true", help="skip tracemalloc (peak RSS only)")
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="also trace Python allocations (slower: lowers the achieved rate)"
+    )
     args = parser.parse_args(argv)
     if args.leaders < 2:
         parser.error("--leaders must be at least 2")
@@ -70,7 +77,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def seed(session_factory, connector: FakeConnector, leaders: int) -> int:
+def serve_connector(rate: float, pipe) -> None:
+    """The child process: a rate-limited FakeConnector until told to stop, then what it recorded.
+
+    Its rate limit counts requests when it handles them, so a connector starved of CPU by the
+    bot (or anything else on a small machine) would see a delayed batch of requests as a burst
+    and refuse some: the real Teams service does not share the bot's CPU. It therefore asks for
+    a higher scheduling priority when it may (as root), and runs as it is otherwise.
+    """
+    try:
+        os.nice(-10)
+    except OSError:
+        pass
+
+    async def serve() -> None:
+        async with FakeConnector(rate_limit_per_second=rate) as connector:
+            pipe.send(connector.url)
+            await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # "stop"
+            pipe.send({
+                "counts": connector.conversation_counts(),
+                "stamps": [item.at for item in connector.activities],
+                "requests": connector.requests,
+                "rejected": connector.rejected_for_rate,
+            })
+
+    asyncio.run(serve())
+
+
+async def seed(session_factory, connector_url: str, leaders: int) -> int:
     """Leaders in pairs, one signed agreement with a goal per pair; returns the number of agreements."""
     signed = datetime(YEAR, 3, 1, 12, 0, tzinfo=timezone.utc)
     async with session_factory() as session:
@@ -87,8 +121,8 @@ async def seed(session_factory, connector: FakeConnector, leaders: int) -> int:
         await session.execute(
             insert(ConversationRef),
             [
-                {"leader_id": n, "reference": conversation_reference(connector.url, f"conv-{n}", f"user-{n}").serialize(),
-                 "tenant_id": "tenant", "service_url": connector.url, "reachable": True}
+                {"leader_id": n, "reference": conversation_reference(connector_url, f"conv-{n}", f"user-{n}").serialize(),
+                 "tenant_id": "tenant", "service_url": connector_url, "reachable": True}
                 for n in range(1, leaders + 1)
             ],
         )
@@ -122,36 +156,49 @@ async def seed(session_factory, connector: FakeConnector, leaders: int) -> int:
 
 
 async def benchmark(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="reminders-benchmark-") as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'benchmark.db'}"
-        settings = Settings(database_url=url, send_rate_per_second=args.rate)
-        async with FakeConnector(rate_limit_per_second=args.rate) as connector, open_database(url) as (_e, factory):
-            setup_started = time.monotonic()
-            agreements = await seed(factory, connector, args.leaders)
-            print(f"Set up {args.leaders} leaders and {agreements} agreements in {time.monotonic() - setup_started:.1f} s")
-            adapter, authentication = create_adapter(settings)
-            try:
-                sender = ProactiveSender(adapter, settings, factory)
-                sweeper = Sweeper(settings, factory, sender, instance_id="benchmark")
-                calendar = build_calendar(YEAR)
-                now = calendar.send_moment(calendar.followup_start)
-                if not args.no_tracemalloc:
-                    tracemalloc.start()
-                started = time.monotonic()
-                report = await sweeper.run(now)
-                elapsed = time.monotonic() - started
-                peak_traced = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
-                tracemalloc.stop()
-            finally:
-                await authentication.close()
-            async with factory() as session:
-                statuses = dict(
-                    (await session.execute(select(ReminderLog.status, func.count()).group_by(ReminderLog.status))).all()
-                )
-            counts = connector.conversation_counts()
-            stamps = [item.at for item in connector.activities]
-            rejected = connector.rejected_for_rate
-            requests = connector.requests
+    context = multiprocessing.get_context("spawn")
+    pipe, child_pipe = context.Pipe()
+    child = context.Process(target=serve_connector, args=(args.rate, child_pipe), daemon=True)
+    child.start()
+    try:
+        connector_url = await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+        with tempfile.TemporaryDirectory(prefix="reminders-benchmark-") as folder:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'benchmark.db'}"
+            settings = Settings(database_url=url, send_rate_per_second=args.rate)
+            async with open_database(url) as (_e, factory):
+                setup_started = time.monotonic()
+                agreements = await seed(factory, connector_url, args.leaders)
+                print(f"Set up {args.leaders} leaders and {agreements} agreements in {time.monotonic() - setup_started:.1f} s")
+                adapter, authentication = create_adapter(settings)
+                try:
+                    sender = ProactiveSender(adapter, settings, factory)
+                    sweeper = Sweeper(settings, factory, sender, instance_id="benchmark")
+                    calendar = build_calendar(YEAR)
+                    now = calendar.send_moment(calendar.followup_start)
+                    if args.tracemalloc:
+                        tracemalloc.start()
+                    started = time.monotonic()
+                    report = await sweeper.run(now)
+                    elapsed = time.monotonic() - started
+                    peak_traced = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
+                    tracemalloc.stop()
+                finally:
+                    await authentication.close()
+                async with factory() as session:
+                    statuses = dict(
+                        (await session.execute(select(ReminderLog.status, func.count()).group_by(ReminderLog.status))).all()
+                    )
+        pipe.send("stop")
+        recorded = await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.terminate()
+            child.join()
+    counts = recorded["counts"]
+    stamps = recorded["stamps"]
+    rejected = recorded["rejected"]
+    requests = recorded["requests"]
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     expected = {f"conv-{n}" for n in range(1, args.leaders + 1)}

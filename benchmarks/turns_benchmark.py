@@ -159,8 +159,12 @@ async def serve_echo() -> web.Application:
     return app
 
 
-async def run_server(kind: str, database_url: str | None, dialog: str) -> None:
-    """Serve until SIGTERM; the chosen port goes to stdout as ``READY <port>``."""
+async def run_server(kind: str, database_url: str | None, dialog: str, profile: str | None = None) -> None:
+    """Serve until SIGTERM; the chosen port goes to stdout as ``READY <port>``.
+
+    With ``profile`` the server runs under cProfile from the first request on and writes its
+    statistics there when it stops (read them with ``python -m pstats``).
+    """
     logging.basicConfig(level=logging.WARNING)
     app = await serve_echo() if kind == "echo" else await serve_dialog(database_url or "", dialog)
     runner = web.AppRunner(app, access_log=None)
@@ -172,8 +176,17 @@ async def run_server(kind: str, database_url: str | None, dialog: str) -> None:
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     print(f"READY {port}", flush=True)
     await stop.wait()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     await runner.cleanup()
 
 
@@ -263,12 +276,28 @@ def activity_maker(
 # --- the load --------------------------------------------------------------------------
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process so far (Linux ``/proc``), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 @dataclass
 class Result:
     name: str
     turns: int
     seconds: float
     latencies: list[float]
+    #: CPU seconds the bot's process spent on the measured turns (None where it cannot be read).
+    server_cpu: float | None = None
+    #: CPU seconds this process (load generator and fake connector) spent on them.
+    client_cpu: float | None = None
+
+    def cpu_ms(self, seconds: float | None) -> str:
+        return "n/a" if seconds is None else f"{seconds / self.turns * 1000:.2f}"
 
     @property
     def per_second(self) -> float:
@@ -299,10 +328,14 @@ async def drive(url: str, make: Callable[[int, int], dict[str, Any]], conversati
         return time.perf_counter() - started, latencies
 
 
-async def start_server(kind: str, database_url: str | None, dialog: str) -> tuple[asyncio.subprocess.Process, int]:
+async def start_server(
+    kind: str, database_url: str | None, dialog: str, profile: str | None = None
+) -> tuple[asyncio.subprocess.Process, int]:
     command = [sys.executable, str(Path(__file__).resolve()), "_serve", kind, "--dialog", dialog]
     if database_url:
         command += ["--database-url", database_url]
+    if profile:
+        command += ["--profile", profile]
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, cwd=str(ROOT))
     assert process.stdout is not None
     line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode().strip()
@@ -327,15 +360,23 @@ async def measure(
     name: str, kind: str, fake: FakeConnector, args: argparse.Namespace, database_url: str | None,
     agreement_ids: list[int],
 ) -> Result:
-    process, port = await start_server(kind, database_url, args.dialog)
+    profile = None
+    if args.profile:
+        target = Path(args.profile).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        profile = f"{target}.{kind}.prof"
+    process, port = await start_server(kind, database_url, args.dialog, profile)
     try:
         url = f"http://127.0.0.1:{port}/api/messages"
         make = activity_maker(fake.url, args.dialog if kind == "dialog" else "minimal", agreement_ids)
         await drive(url, make, args.conversations, 0, args.warmup)
+        server_before, client_before = process_cpu_seconds(process.pid), time.process_time()
         seconds, latencies = await drive(url, make, args.conversations, args.warmup, args.turns)
+        server_after, client_after = process_cpu_seconds(process.pid), time.process_time()
     finally:
         await stop_server(process)
-    return Result(name, len(latencies), seconds, latencies)
+    server_cpu = None if server_before is None or server_after is None else server_after - server_before
+    return Result(name, len(latencies), seconds, latencies, server_cpu, client_after - client_before)
 
 
 async def saved_revisions(database_url: str) -> int:
@@ -384,12 +425,17 @@ async def run(args: argparse.Namespace) -> int:
     print(f"{args.conversations} concurrent conversations, {args.turns} measured turns each "
           f"(after {args.warmup} warm-up turns), one process per bot, {os.cpu_count()} CPUs, "
           f"dialog state and answers in {args.database}")
-    print(f"{'':26} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'':26} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bot CPU ms/turn':>16} {'client CPU ms/turn':>19}")
     for result in results:
         print(f"{result.name:26} {result.per_second:9.0f} {result.percentile(0.5) * 1000:8.1f} "
-              f"{result.percentile(0.99) * 1000:8.1f}")
+              f"{result.percentile(0.99) * 1000:8.1f} {result.cpu_ms(result.server_cpu):>16} "
+              f"{result.cpu_ms(result.client_cpu):>19}")
     ratio = dialog.per_second / echo.per_second
     print(f"dialog / echo throughput: {ratio:.2f}x (target 3x); answers saved: {saved} of {expected_saved}")
+    if echo.server_cpu and dialog.server_cpu:
+        # The load generator shares the machine: the bots' own CPU per turn is the steadier figure.
+        cpu_ratio = (echo.server_cpu / echo.turns) / (dialog.server_cpu / dialog.turns)
+        print(f"dialog / echo by the bot process's CPU per turn: {cpu_ratio:.2f}x")
     if saved != expected_saved:
         print("ERROR: not every dialog turn saved its answer", file=sys.stderr)
         return 1
@@ -405,14 +451,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the dialog bot keeps its data (postgresql starts a throwaway server)")
     parser.add_argument("--dialog", choices=("minimal", "real"), default="minimal",
                         help="the built-in answer-saving dialog, or the real preparation dialog")
+    parser.add_argument("--profile", metavar="PATH",
+                        help="profile each bot with cProfile into PATH.echo.prof and PATH.dialog.prof")
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
     serve.add_argument("kind", choices=("dialog", "echo"))
     serve.add_argument("--database-url")
     serve.add_argument("--dialog", choices=("minimal", "real"), default="minimal")
+    serve.add_argument("--profile")
     args = parser.parse_args(argv)
     if args.command == "_serve":
-        asyncio.run(run_server(args.kind, args.database_url, args.dialog))
+        asyncio.run(run_server(args.kind, args.database_url, args.dialog, args.profile))
         return 0
     if args.conversations < 1 or args.turns < 1 or args.warmup < 1:
         parser.error("--conversations, --turns and --warmup must be at least 1")

@@ -36,6 +36,10 @@ RETRY_WITH_BACKOFF = frozenset({412, 502, 503, 504})
 THROTTLED = 429
 #: Answers that mean the bot cannot reach this conversation any more.
 UNREACHABLE = frozenset({403, 404})
+#: The sender aims this much under the configured limits: requests spaced exactly at the limit
+#: reach Teams with scheduling jitter, and one that lands early is answered 429, which makes
+#: every send wait for its Retry-After (a second or more). 5% under keeps the rate within 10%.
+RATE_HEADROOM = 0.95
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
@@ -46,6 +50,9 @@ class RateLimiter:
 
     A reservation (GCRA) limiter: each ``acquire`` books the next free slot, so waiting
     callers are served in order and never exceed ``rate`` on average or ``burst`` at once.
+    Without a burst (``burst=1``) it also keeps the actual releases ``1 / rate`` apart: when the
+    event loop wakes several waiters late at once (a busy process), they go one interval after
+    another instead of together, as a bunch could exceed the service's limit in its window.
     """
 
     def __init__(self, rate: float, burst: int = 1, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep):
@@ -59,6 +66,8 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._next_free = float("-inf")
+        self._last_release = float("-inf")
+        self._paused_until = float("-inf")
 
     def reserve(self) -> float:
         """Book the next slot and return how long to wait for it (0 if it is free now)."""
@@ -73,10 +82,27 @@ class RateLimiter:
         delay = self.reserve()
         if delay > 0:
             await self._sleep(delay)
+        await self.release()
+
+    async def release(self) -> None:
+        """Pass the gate after the booked slot: not during a pause, nor too close to the last one."""
+        spacing = self.interval if self.burst == 1 else 0.0
+        while True:  # no await between the check and the release: one waiter at a time passes
+            now = self._clock()
+            # A pause also holds back the waiters that booked their slot before it began.
+            wait = max(self._last_release + spacing, self._paused_until) - now
+            if wait <= 0:
+                self._last_release = now
+                if spacing:
+                    self._next_free = max(self._next_free, now + spacing)
+                return
+            await self._sleep(wait)
 
     def pause(self, seconds: float) -> None:
         """Hand out no slot for the next ``seconds`` (the service asked us to slow down)."""
-        self._next_free = max(self._next_free, self._clock() + max(0.0, seconds))
+        until = self._clock() + max(0.0, seconds)
+        self._next_free = max(self._next_free, until)
+        self._paused_until = max(self._paused_until, until)
 
     def idle_since(self) -> float:
         """The clock time from which this limiter is back to a full burst (no bookings left)."""
@@ -205,8 +231,10 @@ class ProactiveSender:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.max_retry_after = max_retry_after
-        self.global_limiter = global_limiter or RateLimiter(settings.send_rate_per_second)
-        self.conversation_limiter = conversation_limiter or KeyedRateLimiter(settings.send_rate_per_conversation)
+        self.global_limiter = global_limiter or RateLimiter(settings.send_rate_per_second * RATE_HEADROOM)
+        self.conversation_limiter = conversation_limiter or KeyedRateLimiter(
+            settings.send_rate_per_conversation * RATE_HEADROOM
+        )
         self._rng = rng or random.Random()
         self._sleep = sleep
 

@@ -14,12 +14,23 @@ from bot.settings import ensure_sqlite_directory, normalise_database_url
 logger = logging.getLogger(__name__)
 
 
-def create_engine(database_url: str, **kwargs) -> AsyncEngine:
-    """Create an async engine; SQLite gets foreign keys, WAL and a busy timeout."""
+_STOCK_SQLITE = "sqlite+aiosqlite://"
+
+
+def create_engine(database_url: str, *, lean_sqlite: bool = True, **kwargs) -> AsyncEngine:
+    """Create an async engine; SQLite gets foreign keys, WAL and a busy timeout.
+
+    ``sqlite+aiosqlite`` URLs use :mod:`storage.sqlite_async` (one thread hand-off per statement,
+    in-process writers queued) unless ``lean_sqlite`` is False.
+    """
     url = normalise_database_url(database_url)
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if lean_sqlite and url.startswith(_STOCK_SQLITE):
+            from storage.sqlite_async import DRIVER
+
+            url = f"sqlite+{DRIVER}://" + url[len(_STOCK_SQLITE):]
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

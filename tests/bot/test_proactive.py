@@ -124,19 +124,40 @@ async def test_rate_limiter_allows_a_burst_then_the_rate() -> None:
     assert starts == [0.0, 0.0, 0.0, 0.1, 0.2]
 
 
-async def test_rate_limiter_serves_concurrent_waiters_in_order_at_the_rate() -> None:
+async def test_rate_limiter_serves_concurrent_waiters_at_the_rate() -> None:
     limiter = RateLimiter(50)
-    order: list[int] = []
+    releases: list[tuple[float, int]] = []
 
     async def take(n: int) -> None:
         await limiter.acquire()
-        order.append(n)
+        releases.append((time.monotonic(), n))  # no await between the release and this reading
 
-    started = time.monotonic()
     await asyncio.gather(*(take(n) for n in range(26)))
-    elapsed = time.monotonic() - started
-    assert order == list(range(26))
-    assert 0.48 <= elapsed < 1.0
+    assert sorted(n for _at, n in releases) == list(range(26))
+    gaps = [b - a for (a, _), (b, _) in zip(releases, releases[1:])]
+    assert min(gaps) >= 0.02 - 1e-4  # never two releases closer than 1/rate, however late the loop ran
+
+
+async def test_waiters_woken_late_together_are_released_one_interval_apart() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    assert [round(limiter.reserve(), 6) for _ in range(3)] == [0.0, 0.1, 0.2]  # three waiters booked
+    clock.now += 0.5  # the event loop was busy: all three wake at once, late
+    released = []
+    for _ in range(3):
+        await limiter.release()
+        released.append(round(clock.now - 1000.0, 6))
+    assert released == [0.5, 0.6, 0.7]
+    assert round(limiter.reserve(), 6) == 0.1  # the next booking comes after the last release
+
+
+async def test_a_pause_also_holds_back_waiters_that_booked_before_it() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    assert limiter.reserve() == 0.0
+    limiter.pause(1.0)  # a 429 arrives before the booked waiter was released
+    await limiter.release()
+    assert clock.now - 1000.0 == pytest.approx(1.0)
 
 
 async def test_a_paused_limiter_hands_out_no_slot_until_the_pause_ends() -> None:

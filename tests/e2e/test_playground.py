@@ -179,16 +179,30 @@ def test_superior_and_subordinate_from_kickoff_to_signed(stack: Stack, superior:
     prepare(superior, "Alex")
 
     told = superior.count()
+    started = subordinate.count()
     subordinate.click("Forbered deg", "Forberedelse til ledersamtalen med Alex Wilber", "Gå til spørsmålene")
     prepare(subordinate, "Megan")
-    subordinate.wait_for(0, "Dere har begge forberedt dere")
+    subordinate.wait_for(started, "Dere har begge forberedt dere")
     superior.wait_for(told, "Megan Bowen har også forberedt seg til ledersamtalen.")
     superior.shot("told both have prepared")
     assert status(stack, megan, agreement_id) is AgreementStatus.FORBEREDT
     for author, word in ((alex, "Alex"), (megan, "Megan")):
         answers, goals = recorded(stack, author, agreement_id, Phase.PREPARATION, author)
-        assert len(answers) == 9 and answers["personell.notat"] == f"Notat om personell fra {word}", answers
-        assert [title for _section, title, _actions in goals] == [f"Mål fra {word}", f"Personellmål fra {word}"]
+        assert answers == {
+            "styringsbrev.bidrag": f"Bidrag fra {word}",
+            "styringsbrev.notat": f"Notat om styringsbrevet fra {word}",
+            "ledelsesutvikling.tema": json.dumps(["apen", "rollemodell"]),
+            "ledelsesutvikling.god_til": f"God til fra {word}",
+            "ledelsesutvikling.utfordrende": f"Utfordrende fra {word}",
+            "ledelsesutvikling.notat": f"Notat om ledelsesutvikling fra {word}",
+            "personell.fungerer": f"Fungerer fra {word}",
+            "personell.utfordringer": f"Utfordringer fra {word}",
+            "personell.notat": f"Notat om personell fra {word}",
+        }
+        assert goals == [
+            ("ledelsesutvikling", f"Mål fra {word}", [f"Tiltak A fra {word}", f"Tiltak B fra {word}"]),
+            ("personell", f"Personellmål fra {word}", [f"Personelltiltak fra {word}"]),
+        ]
 
     # After the conversation the superior fills in every section from the menu.
     superior.say("meny", "Lederavtalene dine")
