@@ -38,8 +38,9 @@ THROTTLED = 429
 UNREACHABLE = frozenset({403, 404})
 #: The sender aims this much under the configured limits: requests spaced exactly at the limit
 #: reach Teams with scheduling jitter, and one that lands early is answered 429, which makes
-#: every send wait for its Retry-After (a second or more). 5% under keeps the rate within 10%.
-RATE_HEADROOM = 0.95
+#: every send wait for its Retry-After (a second or more). The limiters also space the actual
+#: releases (see RateLimiter), so a small margin is enough.
+RATE_HEADROOM = 0.97
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
