@@ -11,12 +11,16 @@ from botframework.connector.models import ErrorResponseException
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConversationRef, Leader
+from storage.bot_state import stored_key
+from storage.models import BotStateItem, ConversationRef, Leader
 
 logger = logging.getLogger(__name__)
 
 #: Where the result of :func:`identify_leader` is kept for the rest of the turn.
 TURN_STATE_KEY = "lederavtale.identified_leader"
+#: Where :func:`identify_leader` leaves the bot state item it read along with the leader:
+#: ``(state key, etag, data)``, etag and data None when there is no such item.
+PRELOADED_STATE_KEY = "lederavtale.preloaded_state"
 
 _NOT_FOUND_STATUSES = frozenset({400, 403, 404})
 
@@ -62,9 +66,25 @@ def _query():
     )
 
 
-async def _by_object_id(session: AsyncSession, aad_object_id: str) -> tuple[Leader, ConversationRef | None] | None:
-    row = (await session.execute(_query().where(Leader.aad_object_id == aad_object_id))).first()
-    return (row[0], row[1]) if row is not None else None
+_STATE = BotStateItem.__table__
+
+
+async def _by_object_id(
+    turn_context: TurnContext, session: AsyncSession, aad_object_id: str, state_key: str | None
+) -> tuple[Leader, ConversationRef | None] | None:
+    query = _query().where(Leader.aad_object_id == aad_object_id)
+    if state_key is not None:
+        # The turn's dialog state comes in the same round trip (read as it is now, as a
+        # separate read at the start of the dialog would; writes still check its eTag).
+        query = query.add_columns(_STATE.c.etag, _STATE.c.data).outerjoin(
+            _STATE, _STATE.c.key == stored_key(state_key)
+        )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    if state_key is not None:
+        turn_context.turn_state[PRELOADED_STATE_KEY] = (state_key, row[2], row[3])
+    return row[0], row[1]
 
 
 async def _member_addresses(turn_context: TurnContext, member_id: str) -> list[str]:
@@ -105,8 +125,13 @@ async def _by_address(
     return None
 
 
-async def identify_leader(turn_context: TurnContext, session: AsyncSession) -> LeaderMatch | None:
+async def identify_leader(
+    turn_context: TurnContext, session: AsyncSession, *, state_key: str | None = None
+) -> LeaderMatch | None:
     """The active leader who sent this activity, or None; looked up once per turn.
+
+    With ``state_key`` the bot state item under that key is read in the same query (when the
+    leader is found by object id) and left in ``turn_state[PRELOADED_STATE_KEY]``.
 
     A leader found by e-mail/UPN whose Entra object id was empty gets the id stored (flushed,
     not committed: ``object_id_stored`` tells the caller to commit). A leader whose stored object id differs from the sender's is not matched.
@@ -114,18 +139,18 @@ async def identify_leader(turn_context: TurnContext, session: AsyncSession) -> L
     cached = turn_context.turn_state.get(TURN_STATE_KEY)
     if cached is not None:
         return cached if isinstance(cached, LeaderMatch) else None
-    match = await _identify(turn_context, session)
+    match = await _identify(turn_context, session, state_key)
     turn_context.turn_state[TURN_STATE_KEY] = match if match is not None else _UNKNOWN
     return match
 
 
-async def _identify(turn_context: TurnContext, session: AsyncSession) -> LeaderMatch | None:
+async def _identify(turn_context: TurnContext, session: AsyncSession, state_key: str | None) -> LeaderMatch | None:
     sender = turn_context.activity.from_property
     if sender is None or not sender.id:
         return None
     aad_object_id = (sender.aad_object_id or "").strip() or None
     if aad_object_id:
-        found = await _by_object_id(session, aad_object_id)
+        found = await _by_object_id(turn_context, session, aad_object_id, state_key)
         if found is not None:
             if not found[0].active:
                 logger.info("The sender is leader %s, who is no longer active", found[0].id)

@@ -164,7 +164,8 @@ async def send_command(args: argparse.Namespace, settings: Settings) -> int:
             sender = ProactiveSender(adapter, settings, session_factory)
             sweeper = Sweeper(settings, session_factory, sender)
             report = await sweeper.run(now, dry_run=args.dry_run)
-            snapshot = await sweeper.snapshot(now)
+            # The planning snapshot: an agreement changed during the send is still listed.
+            snapshot = report.snapshot or await sweeper.snapshot(now)
         finally:
             await authentication.close()
     print(format_plan(report.messages, snapshot, day))

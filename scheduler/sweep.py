@@ -72,6 +72,8 @@ class SweepReport:
     unreachable: int = 0
     skipped: int = 0
     dry_run: bool = False
+    #: What the messages were planned from (names and agreements for reports).
+    snapshot: Snapshot | None = None
 
     @property
     def planned(self) -> int:
@@ -261,7 +263,7 @@ class Sweeper:
             raise ValueError("the sweep needs a timezone-aware time")
         started = time.monotonic()
         snapshot, messages = await self.plan(now)
-        report = SweepReport(now=now, messages=messages, dry_run=dry_run)
+        report = SweepReport(now=now, messages=messages, dry_run=dry_run, snapshot=snapshot)
         if not messages:
             logger.debug("Reminder sweep at %s: nothing due", now.isoformat())
         if dry_run or not messages:

@@ -13,7 +13,7 @@ from typing import Any
 from botbuilder.core import Storage
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import Insert
@@ -89,6 +89,11 @@ def _encode(key: str, item: object) -> str:
     return json.dumps(flat)
 
 
+def decode_item(key: str, data: str, etag: str) -> object:
+    """A stored item as ``read`` returns it (for a row read along with other data)."""
+    return _decode(key, data, etag)
+
+
 def _decode(key: str, data: str, etag: str) -> object:
     try:
         document = json.loads(data)
@@ -132,7 +137,7 @@ class SqlAlchemyStorage(Storage):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         super().__init__()
         self._session_factory = session_factory
-        self._insert: Callable[..., Insert] | None = None
+        self._upserts: tuple[Insert, Insert] | None = None
 
     async def read(self, keys: Iterable[str]) -> dict[str, object]:
         """Return the stored items among ``keys`` (missing ones left out), each with its e_tag."""
@@ -169,30 +174,16 @@ class SqlAlchemyStorage(Storage):
             (_prepare(key, item) for key, item in changes.items()), key=lambda c: c.stored_key
         )
         async with self._session_factory() as session, session.begin():
-            insert = self._insert_for(session)
+            statements = self._upserts_for(session)
+            now = utcnow()
             for change in prepared:
-                statement = insert(_TABLE).values(
-                    key=change.stored_key,
-                    etag=uuid.uuid4().hex,
-                    data=change.data,
-                    updated_at=utcnow(),
-                )
                 # One statement per item: a new key is inserted (whatever its e_tag, as in
                 # MemoryStorage), an existing one is replaced only if its e_tag still matches.
-                statement = statement.on_conflict_do_update(
-                    index_elements=[_TABLE.c.key],
-                    set_={
-                        "etag": statement.excluded.etag,
-                        "data": statement.excluded.data,
-                        "updated_at": statement.excluded.updated_at,
-                    },
-                    where=(
-                        None
-                        if change.expected_etag is None
-                        else _TABLE.c.etag == change.expected_etag
-                    ),
-                )
-                result = await session.execute(statement)
+                values = {"key": change.stored_key, "etag": uuid.uuid4().hex, "data": change.data, "updated_at": now}
+                if change.expected_etag is None:
+                    result = await session.execute(statements[0], values)
+                else:
+                    result = await session.execute(statements[1], {**values, "expected_etag": change.expected_etag})
                 if result.rowcount == 0:
                     current = await session.scalar(
                         select(_TABLE.c.etag).where(_TABLE.c.key == change.stored_key)
@@ -208,13 +199,33 @@ class SqlAlchemyStorage(Storage):
         async with self._session_factory() as session, session.begin():
             await session.execute(delete(_TABLE).where(_TABLE.c.key.in_(stored)))
 
-    def _insert_for(self, session: AsyncSession) -> Callable[..., Insert]:
-        if self._insert is None:
+    def _upserts_for(self, session: AsyncSession) -> tuple[Insert, Insert]:
+        """The two upserts (any e_tag, matching e_tag), built once: building one costs more than running it."""
+        if self._upserts is None:
             dialect = session.get_bind().dialect.name
             try:
-                self._insert = _INSERTS[dialect]
+                insert = _INSERTS[dialect]
             except KeyError:
                 raise RuntimeError(
                     f"SqlAlchemyStorage supports PostgreSQL and SQLite, not {dialect}"
                 ) from None
-        return self._insert
+            statement = insert(_TABLE).values(
+                key=bindparam("key"),
+                etag=bindparam("etag"),
+                data=bindparam("data"),
+                updated_at=bindparam("updated_at"),
+            )
+            set_ = {
+                "etag": statement.excluded.etag,
+                "data": statement.excluded.data,
+                "updated_at": statement.excluded.updated_at,
+            }
+            self._upserts = (
+                statement.on_conflict_do_update(index_elements=[_TABLE.c.key], set_=set_),
+                statement.on_conflict_do_update(
+                    index_elements=[_TABLE.c.key],
+                    set_=set_,
+                    where=_TABLE.c.etag == bindparam("expected_etag"),
+                ),
+            )
+        return self._upserts

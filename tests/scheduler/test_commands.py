@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from bot.cli import build_parser
@@ -20,6 +21,7 @@ from scheduler.sweep import claim, start_sending
 from storage.db import create_engine, create_session_factory
 from storage.models import Answer, Goal, Phase, ReminderLog
 from tests.scheduler.conftest import seed_demo, seed_superiors
+from tests.scheduler.helpers import at
 from tests.support.fake_connector import FakeConnector
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +178,17 @@ def test_the_scheduler_command_runs_until_sigterm(tmp_path: Path) -> None:
     assert process.returncode == 0, text
     assert "Reminder scheduler started" in text and "Reminder scheduler stopped" in text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("hour", [8, 14])
+async def test_plan_and_send_without_a_date_act_on_today_by_the_clock(db, connector: FakeConnector, capsys, hour) -> None:
+    url, factory = db
+    await seed_demo(factory, connector)
+    settings = Settings(database_url=url)
+    # The clock says 10 January 2025 (before or after 09:00): the day of the kick-off.
+    with time_machine.travel(at(date(2025, 1, 10), hour, 0), tick=True):
+        assert await run(settings, "reminders", "plan") == 0
+        assert "Påminnelser 2025-01-10: 2 meldinger" in capsys.readouterr().out
+        assert await run(settings, "reminders", "send") == 0
+    assert "Planlagt: 2. Sendt: 2." in capsys.readouterr().out
+    assert len(connector.activities) == 2
