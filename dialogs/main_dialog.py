@@ -33,7 +33,7 @@ from dialogs.fill_dialog import FillDialog
 from dialogs.followup_confirm_dialog import FollowupConfirmDialog
 from dialogs.followup_record_dialog import FollowupRecordDialog
 from dialogs.followup_reflect_dialog import FollowupReflectDialog
-from dialogs.next_steps import next_step, refusal
+from dialogs.next_steps import followup_start, next_step, refusal
 from dialogs.plan_dialog import PlanDialog
 from dialogs.preparation_dialog import PreparationDialog
 from dialogs.preparation_view_dialog import PreparationViewDialog
@@ -121,9 +121,10 @@ class MainDialog(CancelAndHelpDialog):
         day = today(self.deps)
         async with self.deps.session_factory() as session:
             agreements = await service.agreements_of(session, leader, day.year)
+            starts = await followup_start(session, day.year, self.deps.settings.timezone)
         entries = []
         for opened in agreements:
-            upcoming = next_step(opened, day)
+            upcoming = next_step(opened, day, starts)
             meeting = opened.agreement.meeting_at
             entries.append(
                 MenuEntry(

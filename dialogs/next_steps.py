@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
 from agreement.service import AgreementAccess
@@ -11,9 +14,9 @@ from agreement.status import both_prepared, followup_done, is_signed
 from dialogs import actions
 from dialogs.texts import common
 from dialogs.texts import menu as texts
+from scheduler.calendar import CalendarError, build_calendar, load_calendar
 
-#: The autumn follow-up is offered in the menu from this day of the year (month, day).
-FOLLOWUP_STARTS = (9, 1)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,22 @@ class NextStep:
     actions: tuple[str, ...]
 
 
-def followup_open(today: date) -> bool:
-    """Whether the autumn follow-up has started."""
-    return (today.month, today.day) >= FOLLOWUP_STARTS
+async def followup_start(session: AsyncSession, year: int, timezone: str) -> date:
+    """The day the autumn follow-up opens in ``year``: HR's calendar for the year, or the default."""
+    try:
+        return (await load_calendar(session, year, timezone)).followup_start
+    except CalendarError:
+        logger.warning("The stored calendar for %s is invalid; using the default follow-up start", year)
+        return build_calendar(year, timezone=timezone).followup_start
 
 
-def next_step(opened: AgreementAccess, today: date) -> NextStep:
-    """The next step for the viewer of ``opened``."""
+def next_step(opened: AgreementAccess, today: date, followup_starts: date | None = None) -> NextStep:
+    """The next step for the viewer of ``opened``.
+
+    ``followup_starts`` is the day the autumn follow-up opens this year (see ``followup_start``);
+    the calendar's default when not given.
+    """
+    start = followup_starts or build_calendar(today.year).followup_start
     a = opened.agreement
     other = opened.other.name
     superior = opened.role is Role.SUPERIOR
@@ -42,8 +54,7 @@ def next_step(opened: AgreementAccess, today: date) -> NextStep:
             if mine is None:
                 return NextStep(texts.STEP_CONFIRM, (actions.FOLLOWUP_CONFIRM,))
             return NextStep(texts.STEP_WAIT_CONFIRM.format(name=other), ())
-        if not followup_open(today):
-            start = date(today.year, *FOLLOWUP_STARTS)
+        if today < start:
             return NextStep(texts.STEP_FOLLOWUP_LATER.format(date=common.format_date(start)), ())
         if superior:
             return NextStep(texts.STEP_RECORD, (actions.FOLLOWUP_REFLECT, actions.FOLLOWUP_RECORD))

@@ -8,7 +8,7 @@ from botbuilder.schema import Activity
 from agreement import service
 from agreement.access import Role
 from dialogs.deps import DialogDeps
-from dialogs.next_steps import next_step
+from dialogs.next_steps import followup_start, next_step
 from dialogs.texts import common
 from dialogs.texts import welcome as texts
 from dialogs.work import local, today
@@ -30,11 +30,12 @@ async def welcome_text(deps: DialogDeps, leader_id: int) -> str:
         leader = await service.get_leader(session, leader_id)
         name = leader.name
         agreements = await service.agreements_of(session, leader_id, day.year)
+        starts = await followup_start(session, day.year, deps.settings.timezone)
         lines = []
         for opened in agreements:
             template = texts.LINE_SUPERIOR if opened.role is Role.SUPERIOR else texts.LINE_SUBORDINATE
             line = template.format(
-                name=opened.other.name, status=opened.status.label, step=next_step(opened, day).text
+                name=opened.other.name, status=opened.status.label, step=next_step(opened, day, starts).text
             )
             meeting = opened.agreement.meeting_at
             if meeting is not None and opened.agreement.filled_at is None:

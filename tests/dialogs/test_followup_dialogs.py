@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from agreement import service
 from agreement.status import AgreementStatus
 from dialogs import actions
 from dialogs.questions import goal_key
 from dialogs.texts import followup as texts
 from dialogs.texts import menu as mtexts
+from scheduler.calendar import set_calendar
 from storage.models import Phase
 from tests.dialogs.harness import AUTUMN, answers, buttons, joined
 from tests.dialogs.helpers import fill, sign_both, status_of
@@ -40,6 +43,20 @@ async def test_followup_is_offered_from_september(session_factory, pair, chat_fo
     replies = await chat_for(pair.subordinate).say("meny")
     assert mtexts.STEP_REFLECT in joined(replies)
     assert actions.submit_data(actions.FOLLOWUP_REFLECT, pair.agreement) in buttons(replies)
+
+
+async def test_followup_opens_on_the_day_hr_set_for_the_year(session_factory, pair, chat_for, clock) -> None:
+    await _signed(session_factory, pair)
+    async with session_factory() as session:
+        await set_calendar(session, 2026, {"followup_start": "2026-09-15"})
+        await session.commit()
+    clock.now = AUTUMN  # 7 September: after the default start, before HR's
+    replies = await chat_for(pair.subordinate).say("meny")
+    assert "Oppfølgingen starter 15. september 2026." in joined(replies)
+    assert actions.submit_data(actions.FOLLOWUP_REFLECT, pair.agreement) not in buttons(replies)
+    clock.now = AUTUMN + timedelta(days=8)
+    replies = await chat_for(pair.subordinate).say("meny")
+    assert mtexts.STEP_REFLECT in joined(replies)
 
 
 async def test_reflection_record_and_confirmation(session_factory, pair, chat_for, deps, clock) -> None:
