@@ -23,6 +23,7 @@ from dialogs.welcome import welcome_text
 from storage.models import Answer, BotStateItem, ConversationRef, Phase
 from tests.bot.conftest import message, make_settings
 from tests.dialogs.harness import check_card, make_deps
+from tests.support.cards import submit_data
 from tests.support.factories import make_pair
 from tests.support.fake_connector import Recorded
 
@@ -74,21 +75,7 @@ def everything(items: list[Recorded]) -> str:
 
 def button(items: list[Recorded], title: str) -> dict:
     """The data of the last button with this title in the recorded cards."""
-    found: list[dict] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit" and node.get("title") == title:
-                found.append(node["data"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for item in items:
-        for content in item.cards:
-            walk(content)
+    found = submit_data([content for item in items for content in item.cards], title)
     assert found, f"no button {title!r} in {everything(items)!r}"
     return found[-1]
 

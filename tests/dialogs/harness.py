@@ -20,7 +20,7 @@ from dialogs.cards.base import cards_in
 from dialogs.context import set_leader
 from dialogs.deps import DialogDeps
 from storage.models import Answer, Goal, Phase
-from tests.support.cards import assert_valid_card
+from tests.support.cards import assert_valid_card, submit_data
 
 SPRING = datetime(2026, 2, 2, 8, 0, tzinfo=timezone.utc)
 AUTUMN = datetime(2026, 9, 7, 8, 0, tzinfo=timezone.utc)
@@ -94,22 +94,7 @@ def joined(activities: Iterable[Activity]) -> str:
 
 def buttons(activities: Iterable[Activity]) -> list[dict]:
     """The data of every Action.Submit in the activities' cards."""
-    found: list[dict] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit":
-                found.append(node["data"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for activity in activities:
-        for content in cards_in(activity):
-            walk(content)
-    return found
+    return submit_data([content for activity in activities for content in cards_in(activity)])
 
 
 def all_cards(activities: Iterable[Activity]) -> list[dict]:

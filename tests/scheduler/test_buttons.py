@@ -22,6 +22,7 @@ from storage.models import Agreement
 from tests.dialogs.harness import Chat, Clock, joined, make_deps
 from tests.scheduler.conftest import make_sender, seed_demo
 from tests.scheduler.helpers import at
+from tests.support.cards import submit_data
 from tests.support.fake_connector import FakeConnector
 
 YEAR = 2026
@@ -32,20 +33,7 @@ def utc(moment: datetime) -> datetime:
 
 
 def card_buttons(cards: list[dict]) -> list[dict]:
-    found: list[dict] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit":
-                found.append(node["data"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(cards)
-    return found
+    return submit_data(cards)
 
 
 def active_dialogs(storage: MemoryStorage) -> list[tuple[str, dict]]:

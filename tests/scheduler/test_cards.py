@@ -12,7 +12,7 @@ from scheduler import texts
 from scheduler.cards import MAX_CARD_BYTES, FollowupContent, GoalView, card_size, reminder_card, summary
 from scheduler.planner import Kind, Message, PlannedItem
 from tests.scheduler.helpers import World, agreement, at, change, leaders
-from tests.support.cards import assert_valid_card
+from tests.support.cards import assert_valid_card, card_nodes, text_blocks
 
 TOP, SUP, A, B, C = 1, 2, 3, 4, 5
 
@@ -42,37 +42,11 @@ def followup_content(goals: tuple[GoalView, ...] = ()) -> FollowupContent:
 
 
 def submits(card: dict) -> list[dict]:
-    found = []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit":
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return [node for node in card_nodes(card) if node.get("type") == "Action.Submit"]
 
 
 def all_text(card: dict) -> str:
-    parts = []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                parts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return "\n".join(parts)
+    return "\n".join(text_blocks(card))
 
 
 def test_the_card_validator_catches_broken_cards() -> None:

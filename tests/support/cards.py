@@ -30,6 +30,27 @@ def _version(value: Any) -> tuple[int, ...]:
         raise AssertionError(f"card version {value!r} is not a version number") from None
 
 
+def card_nodes(tree: Any):
+    """Every object (dict) in a card, a list of cards, or any JSON-like tree, depth first."""
+    for _path, node in _walk(tree):
+        if isinstance(node, dict):
+            yield node
+
+
+def submit_data(tree: Any, title: str | None = None) -> list[dict]:
+    """The data of every Action.Submit in ``tree`` (only those titled ``title`` when given)."""
+    return [
+        node["data"]
+        for node in card_nodes(tree)
+        if node.get("type") == "Action.Submit" and (title is None or node.get("title") == title)
+    ]
+
+
+def text_blocks(tree: Any) -> list[str]:
+    """The text of every TextBlock in ``tree``."""
+    return [node["text"] for node in card_nodes(tree) if node.get("type") == "TextBlock"]
+
+
 def _walk(node: Any, path: str = "$"):
     yield path, node
     if isinstance(node, dict):
