@@ -275,50 +275,84 @@ async def save_choice(
     return await save_answer(session, opened, question_key, phase, json.dumps(list(chosen)))
 
 
+_ANSWER_UPSERTS: dict[str, object] = {}
+#: A revision row (a Core insert: no unit of work needed for a row nothing reads back).
+_REVISION_INSERT = AnswerRevision.__table__.insert()
+
+
+def _answer_upsert(dialect: str):
+    """The answer upsert, built once per dialect (building it costs more than running it)."""
+    statement = _ANSWER_UPSERTS.get(dialect)
+    if statement is None:
+        from sqlalchemy import bindparam
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        upsert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if upsert_for is None:
+            raise RuntimeError("answers are stored in PostgreSQL or SQLite")
+        names = ("agreement_id", "question_key", "author_id", "phase", "text", "revision", "created_at", "updated_at")
+        statement = upsert_for(Answer).values({name: bindparam(name) for name in names})
+        statement = statement.on_conflict_do_update(
+            index_elements=[Answer.agreement_id, Answer.question_key, Answer.author_id, Answer.phase],
+            set_={
+                "text": statement.excluded.text,
+                "revision": Answer.revision + 1,
+                "updated_at": statement.excluded.updated_at,
+            },
+            where=Answer.text != statement.excluded.text,
+        ).returning(Answer)
+        _ANSWER_UPSERTS[dialect] = statement
+    return statement
+
+
 async def _store_answer(
     session: AsyncSession, opened: AgreementAccess, question_key: str, phase: Phase, text: str
 ) -> Answer:
+    """Insert or update the answer and keep the text as a revision: two statements.
+
+    One upsert creates the answer or, when its text differs, replaces the text and counts the
+    revision up in the database (so two writes of the same answer get distinct revisions, each
+    kept); an unchanged text is left as it is and keeps no new revision.
+    """
     now = utcnow()
-    answer = await session.scalar(
-        select(Answer).where(
-            Answer.agreement_id == opened.agreement.id,
-            Answer.question_key == question_key,
-            Answer.author_id == opened.viewer.id,
-            Answer.phase == phase,
-        )
-        # Lock the row so that two writes of the same answer take turns (PostgreSQL).
-        .with_for_update()
-    )
-    if answer is not None and answer.text == text:
-        return answer
-    if answer is None:
-        answer = Answer(
-            agreement_id=opened.agreement.id,
-            question_key=question_key,
-            author_id=opened.viewer.id,
-            phase=phase,
-            text=text,
-            revision=1,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(answer)
-    else:
-        answer.text = text
-        answer.revision += 1
-        answer.updated_at = now
+    values = {
+        "agreement_id": opened.agreement.id,
+        "question_key": question_key,
+        "author_id": opened.viewer.id,
+        "phase": phase,
+        "text": text,
+        "revision": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
     try:
-        await session.flush()
-        session.add(
-            AnswerRevision(
-                answer_id=answer.id,
-                revision=answer.revision,
-                text=text,
-                changed_by_id=opened.viewer.id,
-                created_at=now,
+        answer = (
+            await session.scalars(
+                _answer_upsert(session.get_bind().dialect.name),
+                values,
+                execution_options={"populate_existing": True},
             )
+        ).one_or_none()
+        if answer is None:
+            # The same text again: nothing changed, no revision.
+            return await session.scalar(
+                select(Answer).where(
+                    Answer.agreement_id == opened.agreement.id,
+                    Answer.question_key == question_key,
+                    Answer.author_id == opened.viewer.id,
+                    Answer.phase == phase,
+                )
+            )
+        await session.execute(
+            _REVISION_INSERT,
+            {
+                "answer_id": answer.id,
+                "revision": answer.revision,
+                "text": text,
+                "changed_by_id": opened.viewer.id,
+                "created_at": now,
+            },
         )
-        await session.flush()
     except IntegrityError as exc:
         raise ConcurrentChange("the answer was changed at the same moment") from exc
     return answer

@@ -15,6 +15,12 @@ timed until the bot has answered it (the reply is posted to the connector inside
 * ``echo``: the Bot Framework sample's shape: ``CloudAdapter(ConfigurationBotFrameworkAuthentication)``
   and an ``ActivityHandler`` that echoes, with no client reuse.
 
+Besides turns/s and latency, each row shows the CPU time the bot's process spent per measured turn
+(and what this process, the load generator and fake connector, spent): the box is shared, so the
+bots' own CPU per turn is the steadier comparison. ``--floor`` adds the echo bot on this service's
+adapter (clients reused, no database): the part of every turn that is web and Bot Framework.
+``--profile PATH`` runs each bot under cProfile.
+
 Run: ``.venv/bin/python benchmarks/turns_benchmark.py [--conversations 16] [--turns 40]``
 """
 
@@ -159,6 +165,32 @@ async def serve_echo() -> web.Application:
     return app
 
 
+async def serve_reusing_echo() -> web.Application:
+    """The same echo bot on this service's adapter (Bot Connector clients reused), without a database.
+
+    Not part of the comparison: it shows how much of a dialog turn is the web and Bot Framework
+    floor that every turn pays.
+    """
+    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+
+    from bot.adapter import create_adapter
+    from bot.settings import Settings
+
+    class EchoBot(ActivityHandler):
+        async def on_message_activity(self, turn_context: TurnContext):
+            return await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
+
+    adapter, _authentication = create_adapter(Settings(database_url="sqlite://", scheduler_enabled=False))
+    bot = EchoBot()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, bot)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
 async def run_server(kind: str, database_url: str | None, dialog: str, profile: str | None = None) -> None:
     """Serve until SIGTERM; the chosen port goes to stdout as ``READY <port>``.
 
@@ -166,7 +198,12 @@ async def run_server(kind: str, database_url: str | None, dialog: str, profile: 
     statistics there when it stops (read them with ``python -m pstats``).
     """
     logging.basicConfig(level=logging.WARNING)
-    app = await serve_echo() if kind == "echo" else await serve_dialog(database_url or "", dialog)
+    if kind == "echo":
+        app = await serve_echo()
+    elif kind == "floor":
+        app = await serve_reusing_echo()
+    else:
+        app = await serve_dialog(database_url or "", dialog)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -411,7 +448,10 @@ async def run(args: argparse.Namespace) -> int:
         agreement_ids = await seed(database_url, args.conversations)
         async with FakeConnector() as fake:
             results = []
-            for name, kind in (("echo (bare botbuilder)", "echo"), (f"dialog turn ({args.dialog})", "dialog")):
+            bots = [("echo (bare botbuilder)", "echo"), (f"dialog turn ({args.dialog})", "dialog")]
+            if args.floor:
+                bots.append(("echo, clients reused", "floor"))
+            for name, kind in bots:
                 fake.clear()
                 results.append(await measure(name, kind, fake, args, database_url if kind == "dialog" else None, agreement_ids))
                 replies = len(fake.activities)
@@ -421,7 +461,7 @@ async def run(args: argparse.Namespace) -> int:
         # Every answer-saving turn must have left a revision.
         saved = await saved_revisions(database_url)
         expected_saved = args.conversations * saving_turns(args.dialog, args.warmup + args.turns)
-    echo, dialog = results
+    echo, dialog = results[:2]
     print(f"{args.conversations} concurrent conversations, {args.turns} measured turns each "
           f"(after {args.warmup} warm-up turns), one process per bot, {os.cpu_count()} CPUs, "
           f"dialog state and answers in {args.database}")
@@ -453,9 +493,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="the built-in answer-saving dialog, or the real preparation dialog")
     parser.add_argument("--profile", metavar="PATH",
                         help="profile each bot with cProfile into PATH.echo.prof and PATH.dialog.prof")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure the echo bot on this service's adapter (clients reused, no database)")
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
-    serve.add_argument("kind", choices=("dialog", "echo"))
+    serve.add_argument("kind", choices=("dialog", "echo", "floor"))
     serve.add_argument("--database-url")
     serve.add_argument("--dialog", choices=("minimal", "real"), default="minimal")
     serve.add_argument("--profile")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from botbuilder.core import ConversationState, TurnContext, UserState
 from botbuilder.core.bot_state import CachedBotState
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.dialogs import Dialog, DialogExtensions
+from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ConversationReference
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -146,6 +146,8 @@ class LederavtaleBot(TeamsActivityHandler):
         self._user_state = user_state
         self._dialog = dialog
         self._dialog_state = conversation_state.create_property("DialogState")
+        self._dialogs = DialogSet(self._dialog_state)
+        self._dialogs.add(dialog)
         self._set_leader = set_leader
         self._greeter = greeter
 
@@ -227,5 +229,15 @@ class LederavtaleBot(TeamsActivityHandler):
             await turn_context.send_activity(texts.welcome(match.name))
 
     async def _run_dialog(self, turn_context: TurnContext, match: LeaderMatch) -> None:
+        """Continue the leader's dialog, or start the root dialog when none is running.
+
+        What ``DialogExtensions.run_dialog`` does for a bot that is neither a skill nor uses
+        memory scopes, without its per-turn extras: a new DialogSet, loading every memory
+        scope, and a "Bot State" trace activity holding a copy of the whole memory (shown
+        only by the Emulator). State is saved once, in ``on_turn``.
+        """
         self._set_leader(turn_context, match.leader_id)
-        await DialogExtensions.run_dialog(self._dialog, turn_context, self._dialog_state)
+        dialog_context = await self._dialogs.create_context(turn_context)
+        result = await dialog_context.continue_dialog()
+        if result.status == DialogTurnStatus.Empty:
+            await dialog_context.begin_dialog(self._dialog.id)
