@@ -180,8 +180,12 @@ def _context(
 
 
 def validate_text(text: str | None, max_length: int = DEFAULT_MAX_LENGTH) -> str:
-    """Trim an answer and refuse empty or over-long text (never truncate)."""
-    cleaned = (text or "").strip()
+    """Trim an answer and refuse empty or over-long text (never truncate).
+
+    NUL characters are dropped: they carry nothing a leader can type or read, and PostgreSQL
+    refuses them in text (the whole turn failed).
+    """
+    cleaned = (text or "").replace("\x00", "").strip()
     if not cleaned:
         raise AnswerEmpty()
     if len(cleaned) > max_length:

@@ -120,6 +120,16 @@ def _conversation_id(data: dict | None) -> str | None:
     return conversation.get("id") if isinstance(conversation, dict) else None
 
 
+#: Teams conversation types where others than the leader would see what the bot writes.
+SHARED_CONVERSATION_TYPES = frozenset({"groupchat", "channel"})
+
+
+def in_shared_conversation(activity: Activity) -> bool:
+    """Whether the activity comes from a group chat or a channel rather than a personal chat."""
+    conversation_type = activity.conversation.conversation_type if activity.conversation else None
+    return isinstance(conversation_type, str) and conversation_type.lower() in SHARED_CONVERSATION_TYPES
+
+
 @dataclass(frozen=True)
 class Contact:
     """A known leader in this turn, and whether this is their first contact in this conversation."""
@@ -160,6 +170,10 @@ class LederavtaleBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A message or a card submit: answer unknown senders, greet newcomers, run the dialog."""
         strip_recipient_mentions(turn_context.activity)
+        if in_shared_conversation(turn_context.activity):
+            # Agreement content must never be posted where others can read it.
+            await turn_context.send_activity(texts.NOT_PERSONAL)
+            return
         contact = await self.contact(turn_context)
         if contact is None:
             await turn_context.send_activity(texts.UNKNOWN_USER)
@@ -183,6 +197,10 @@ class LederavtaleBot(TeamsActivityHandler):
         await self._installed(turn_context, explain_unknown=False)
 
     async def _installed(self, turn_context: TurnContext, *, explain_unknown: bool) -> None:
+        if in_shared_conversation(turn_context.activity):
+            if explain_unknown:
+                await turn_context.send_activity(texts.NOT_PERSONAL)
+            return
         contact = await self.contact(turn_context)
         if contact is None:
             if explain_unknown:

@@ -10,6 +10,11 @@ UNKNOWN_USER = (
     "deg inn."
 )
 
+NOT_PERSONAL = (
+    "Hei! Jeg er lederavtale-boten i Lørenskog kommune. Lederavtaler er personlige, så jeg svarer "
+    "bare i en personlig chat. Åpne appen fra «Apper» i Teams og snakk med meg der."
+)
+
 TURN_ERROR = (
     "Beklager, noe gikk galt hos meg. Det du har svart tidligere, er tatt vare på.\n\n"
     "Prøv igjen om litt. Hvis det samme skjer igjen, ta kontakt med HR."

@@ -163,6 +163,7 @@ class MainDialog(CancelAndHelpDialog):
             or action not in actions.FLOW_ACTIONS
             or isinstance(agreement_id, bool)
             or not isinstance(agreement_id, int)
+            or not 0 < agreement_id < 2**63  # a database id; a bigger number cannot even be looked up
         ):
             logger.info("Unknown card action from leader %s", current_leader_id(step.context))
             await step.context.send_activity(common.UNKNOWN_ACTION)

@@ -54,7 +54,7 @@ ESCALATION_ROW = "{superior} og {subordinate}"
 
 # --- meeting preparation (both leaders) -----------------------------------------------
 PREP_HEADING = "Forbered ledersamtalen"
-PREP_BODY = "Du har ledersamtale med {other} {when}. Samtalen skal være forberedt fra begge."
+PREP_BODY = "Du har ledersamtale med {other} {when}. Dere skal begge forberede dere til samtalen."
 PREP_WHEN = "{weekday} kl. {clock}"
 PREP_PRIVATE = "Det du skriver i forberedelsen, ser bare du til dere begge har forberedt dere."
 
@@ -92,7 +92,7 @@ KIND_LABELS = {
     "kickoff": "oppstart",
     "q1_reminder": "påminnelse før fristen",
     "deadline_passed": "fristen er passert",
-    "deadline_escalation": "fristen er passert (til overordnets leder)",
+    "deadline_escalation": "fristen er passert (til overordnet leders leder)",
     "meeting_prep": "forbered samtalen",
     "followup_start": "høstens oppfølging",
     "followup_reminder": "påminnelse om oppfølging",

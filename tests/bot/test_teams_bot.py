@@ -21,7 +21,7 @@ from dialogs.texts import preparation as ptexts
 from dialogs.texts import welcome as wtexts
 from dialogs.welcome import welcome_text
 from storage.models import Answer, BotStateItem, ConversationRef, Phase
-from tests.bot.conftest import message, make_settings
+from tests.bot.conftest import TENANT, message, make_settings
 from tests.dialogs.harness import check_card, make_deps
 from tests.support.cards import submit_data
 from tests.support.factories import make_pair
@@ -237,6 +237,29 @@ async def test_an_outsider_gets_the_explanation_and_nothing_else(
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(ConversationRef)) == 0
         assert await session.scalar(select(func.count()).select_from(BotStateItem)) == 0
+
+
+@pytest.mark.parametrize("conversation_type", ["groupChat", "channel"])
+async def test_a_group_chat_or_channel_gets_no_agreement_content(
+    conversation_type, session_factory, database_url, connector, client_for
+) -> None:
+    await make_pair(session_factory, year=YEAR)
+    client = await start(client_for, database_url)
+    shared = {"id": "19:shared", "conversationType": conversation_type, "tenantId": TENANT}
+    for body in (
+        megan(connector, "start"),
+        megan(connector, None, value={"action": actions.STATUS}),
+        megan(connector, None, activity_type="conversationUpdate", membersAdded=[{"id": "28:lederavtale-bot"}]),
+    ):
+        body["conversation"] = shared
+        replies = await turn(client, connector, body)
+        assert [(item.text, item.cards) for item in replies] == [(bot_texts.NOT_PERSONAL, [])]
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(ConversationRef)) == 0
+        assert await session.scalar(select(func.count()).select_from(BotStateItem)) == 0
+    # The same leader in the personal chat is served as usual.
+    greeting, _menu = await turn(client, connector, megan(connector, "hei"))
+    assert greeting.text.startswith("Hei, Megan!")
 
 
 async def test_a_leader_found_by_email_in_teams_member_info(

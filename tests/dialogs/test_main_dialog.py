@@ -67,6 +67,9 @@ async def test_unknown_and_malformed_card_actions(pair, chat_for) -> None:
         {"action": actions.PREPARE, "agreement_id": "1"},
         {"action": actions.PREPARE, "agreement_id": True},
         {"action": 7},
+        # Ids no database can hold (SQLite raised OverflowError and the turn crashed).
+        {"action": actions.PREPARE, "agreement_id": 10**30},
+        {"action": actions.PREPARE, "agreement_id": -1},
     ):
         replies = await chat.submit(data)
         assert common.UNKNOWN_ACTION in joined(replies), data

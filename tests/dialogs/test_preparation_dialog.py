@@ -142,6 +142,18 @@ async def test_empty_and_too_long_answers_are_refused(session_factory, pair, sto
     assert common.NOTHING_TO_KEEP in joined(replies)
 
 
+async def test_an_answer_with_a_nul_character_is_saved(session_factory, pair, chat_for) -> None:
+    # PostgreSQL refuses NUL in text: the turn crashed and the answer was lost.
+    chat = chat_for(pair.subordinate)
+    await start(chat, pair.agreement)
+    replies = await chat.say("Oppvekst\x00planen")
+    assert "2 av 11" in joined(replies)
+    saved = await answers(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate)
+    assert saved["styringsbrev.bidrag"] == "Oppvekstplanen"
+    replies = await chat.say("\x00 ")
+    assert common.EMPTY in joined(replies)
+
+
 async def test_question_cannot_be_skipped(session_factory, pair, chat_for) -> None:
     chat = chat_for(pair.subordinate)
     await start(chat, pair.agreement)
