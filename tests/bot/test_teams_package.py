@@ -16,10 +16,9 @@ from jsonschema.exceptions import best_match
 from bot.cli import main
 from bot.settings import Settings
 from bot.teams_package import TeamsPackageError, build_manifest, build_package
+from tests.support.paths import SCHEMAS
 
-SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "schemas" / "teams-manifest-1.29.schema.json"
-)
+SCHEMA_PATH = SCHEMAS / "teams-manifest-1.29.schema.json"
 APP_ID = "3F2504E0-4F89-41D3-9A0C-0305E82C3301"
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import best_match
 
-SCHEMA_PATH = Path("/work/shared/schemas/adaptive-card-1.5.schema.json")
+from tests.support.paths import SCHEMAS
+
+SCHEMA_PATH = SCHEMAS / "adaptive-card-1.5.schema.json"
 MAX_VERSION = (1, 5)
 
 
