@@ -8,7 +8,7 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepC
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement import service
-from agreement.errors import AgreementError, NotFound
+from agreement.errors import AgreementError, ConcurrentChange, NotFound
 from agreement.service import MAX_ACTIONS_PER_GOAL, AgreementAccess
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.base import to_activity
@@ -202,6 +202,11 @@ class GoalsDialog(CancelAndHelpDialog):
 
         try:
             await change(self.deps, leader, opts["agreement_id"], save)
+        except ConcurrentChange:
+            # Nothing was saved: give the leader back every word they wrote, then the goal list.
+            typed = "\n".join([title, *lines])
+            await step.context.send_activity(common.CONCURRENT_UNSAVED.format(text=typed))
+            return await step.replace_dialog(LOOP, opts)
         except AgreementError as exc:
             await step.context.send_activity(error_message(exc))
             if isinstance(exc, NotFound):

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement import service
 from agreement.access import Role
-from agreement.errors import AgreementError
+from agreement.errors import AgreementError, ConcurrentChange
 from agreement.service import AgreementAccess
 from dialogs import actions
 from dialogs.agreement_view import gather
@@ -19,6 +19,7 @@ from dialogs.cards.options import free_text_card
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
 from dialogs.prompts import CHOOSE, ReplyPrompt, options, reply_data
+from dialogs.texts import common
 from dialogs.texts import review as texts
 from dialogs.validators import answer_validator, option_validator
 from dialogs.work import change, error_message, local, notify, read
@@ -113,6 +114,10 @@ class ReviewDialog(CancelAndHelpDialog):
 
         try:
             both, opened = await change(self.deps, leader, agreement_id, act)
+        except ConcurrentChange:
+            # Nothing was saved: give the leader back what they wrote.
+            await step.context.send_activity(common.CONCURRENT_UNSAVED.format(text=answer))
+            return await step.end_dialog(False)
         except AgreementError as exc:
             await step.context.send_activity(error_message(exc))
             return await step.end_dialog(False)

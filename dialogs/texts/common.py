@@ -59,6 +59,10 @@ UNKNOWN_ACTION = "Den knappen kjenner jeg ikke igjen. Her er menyen din."
 NO_ACCESS = "Jeg finner ingen lederavtale du har tilgang til her. Her er menyen din."
 LOCKED = "Avtalen er signert av dere begge og er låst."
 CONCURRENT = "Noen endret avtalen i samme øyeblikk, så svaret ble ikke lagret. Send det på nytt."
+CONCURRENT_UNSAVED = (
+    "Noen endret avtalen i samme øyeblikk, så dette ble ikke lagret. Her er det du skrev, "
+    "så du kan sende det på nytt:\n\n{text}"
+)
 INVALID_STATE = "Det steget kan ikke gjøres nå. Her er menyen din."
 EMPTY = "Svaret kan ikke være tomt. Skriv svaret ditt og send det."
 TOO_LONG = (

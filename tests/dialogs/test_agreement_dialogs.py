@@ -184,3 +184,22 @@ async def test_subordinate_cannot_fill_or_sign_before_review(session_factory, pa
     assert "Det steget er for den andre lederen i avtalen." in joined(replies)
     replies = await chat.submit(actions.submit_data(actions.SIGN, pair.agreement))
     assert "Avtalen er ikke fylt ut og sendt til gjennomgang ennå." in joined(replies)
+
+
+async def test_comments_that_cannot_be_saved_are_given_back(session_factory, pair, chat_for, deps, monkeypatch) -> None:
+    from agreement.errors import ConcurrentChange
+    from dialogs import work
+
+    await fill(session_factory, pair.superior, pair.agreement)
+    subordinate = chat_for(pair.subordinate)
+    replies = await subordinate.submit(actions.submit_data(actions.REVIEW, pair.agreement))
+    replies = await subordinate.press(replies, rtexts.COMMENT)
+
+    async def always_colliding(factory, unit, *args, **kwargs):
+        raise ConcurrentChange()
+
+    monkeypatch.setattr(work.service, "run_in_transaction", always_colliding)
+    replies = await subordinate.say("Målet bør være mer konkret.")
+    text = joined(replies)
+    assert "så dette ble ikke lagret" in text and "Målet bør være mer konkret." in text
+    assert deps.notifier.to(pair.superior) == []

@@ -249,3 +249,35 @@ async def test_an_old_question_card_is_stale(session_factory, pair, chat_for) ->
     assert common.STALE_CARD in joined(replies) and "2 av 11" in joined(replies)
     saved = await answers(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate)
     assert saved == {"styringsbrev.bidrag": "Første svar"}
+
+
+async def test_a_goal_that_cannot_be_saved_is_given_back_word_for_word(
+    session_factory, pair, chat_for, monkeypatch
+) -> None:
+    """When a save keeps colliding with other changes, the leader gets their text back, not silence."""
+    from agreement.errors import ConcurrentChange
+    from dialogs import work
+
+    chat = chat_for(pair.subordinate)
+    replies = await start(chat, pair.agreement)
+    replies = await chat.say("Bidrag")
+    replies = await chat.press(replies, common.BUTTON_SKIP)
+    replies = await chat.press(replies, common.BUTTON_SAVE, choice="apen,tillit")
+    replies = await chat.say("God til")
+    replies = await chat.say("Utfordrende")
+    replies = await chat.press(replies, "Legg til mål")
+    await chat.say("Delegere mer")
+
+    real = work.service.run_in_transaction
+
+    async def always_colliding(factory, unit, *args, **kwargs):
+        raise ConcurrentChange()
+
+    monkeypatch.setattr(work.service, "run_in_transaction", always_colliding)
+    replies = await chat.say("Ukentlig fordeling\nOppfølging hver fredag")
+    monkeypatch.setattr(work.service, "run_in_transaction", real)
+    text = joined(replies)
+    assert "så dette ble ikke lagret" in text
+    assert "Delegere mer\nUkentlig fordeling\nOppfølging hver fredag" in text
+    assert "Ingen utviklingsmål ennå." in text  # back at the goal list, to add it again
+    assert await goals(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate) == []
