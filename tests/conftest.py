@@ -1,4 +1,4 @@
-"""Shared fixtures: a real PostgreSQL server, and a fresh migrated database per test."""
+"""Shared fixtures: a real PostgreSQL server, a fresh migrated database per test, a fake Bot Connector."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.adapter import create_adapter
+from bot.settings import Settings
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
+from tests.support.fake_connector import FakeConnector
 from tests.support.postgres import PostgresServer, start_postgres
 
 _counter = itertools.count()
@@ -133,3 +137,20 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_session_factory(engine)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    """A fake Bot Connector: a real aiohttp server on 127.0.0.1 that records what the bot sends."""
+    async with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def adapter() -> AsyncIterator[CloudAdapter]:
+    """The bot's CloudAdapter in local mode, its cached HTTP clients closed afterwards."""
+    adapter, auth = create_adapter(Settings())
+    try:
+        yield adapter
+    finally:
+        await auth.close()

@@ -118,12 +118,6 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    async with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A session factory on the parametrized database (SQLite and PostgreSQL)."""
     engine = create_engine(database_url)

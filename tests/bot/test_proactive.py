@@ -13,7 +13,6 @@ import pytest
 from botbuilder.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapter import create_adapter
 from bot.proactive import (
     KeyedRateLimiter,
     ProactiveSender,
@@ -58,12 +57,6 @@ class RecordingSleep:
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    async with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def db(sqlite_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(sqlite_url)
     try:
@@ -84,15 +77,6 @@ async def add_leaders(
                 await save_reference(session, leader.id, conversation_reference(connector.url, f"conv-{leader.id}"))
         await session.commit()
         return [leader.id for leader in leaders]
-
-
-@pytest.fixture
-async def adapter():
-    adapter, auth = create_adapter(Settings())
-    try:
-        yield adapter
-    finally:
-        await auth.close()
 
 
 def make_sender(adapter, db, sleep=None, **settings) -> ProactiveSender:

@@ -1,15 +1,13 @@
-"""Fixtures for sweep and scheduler tests: a fake Bot Connector, an adapter and a seeded database."""
+"""Helpers for sweep and scheduler tests: a sender with quick backoff and a seeded database
+(the fake Bot Connector and the adapter fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapter import create_adapter
 from bot.proactive import ProactiveSender
 from bot.settings import Settings
 from storage.conversation_refs import save_reference
@@ -17,21 +15,6 @@ from storage.models import Agreement, Leader
 from tests.support.fake_connector import FakeConnector, conversation_reference
 
 TEMPLATE_ID = "lederavtale-2023"
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    async with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def adapter():
-    adapter, auth = create_adapter(Settings())
-    try:
-        yield adapter
-    finally:
-        await auth.close()
 
 
 def make_sender(adapter, session_factory, **settings) -> ProactiveSender:
