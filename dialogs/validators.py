@@ -45,6 +45,19 @@ def _wants(data: dict | None, text: str | None, kind: str, words: tuple[str, ...
     return normalise(text) in words
 
 
+def _stale_or_keep(
+    prompt_context: PromptValidatorContext, asked: dict, text: str | None, data: dict | None
+) -> bool | None:
+    """Settle a stale card submit or a 'behold' (keep the current answer); None for anything else."""
+    if _is_stale(prompt_context, data):
+        return refuse(prompt_context, common.STALE_CARD)
+    if _wants(data, text, KEEP, common.KEEP_WORDS):
+        if not asked.get("has_current"):
+            return refuse(prompt_context, common.NOTHING_TO_KEEP)
+        return accept(prompt_context, {"kind": KEEP})
+    return None
+
+
 def check_text(raw: str | None, max_length: int) -> tuple[str | None, str | None]:
     """The cleaned answer, or the message saying why it is refused."""
     try:
@@ -59,12 +72,9 @@ async def answer_validator(prompt_context: PromptValidatorContext) -> bool:
     """A text answer: new text, or 'behold' (keep the current one), or 'hopp over' where allowed."""
     asked = prompt_context.options.validations
     text, data = _parts(prompt_context)
-    if _is_stale(prompt_context, data):
-        return refuse(prompt_context, common.STALE_CARD)
-    if _wants(data, text, KEEP, common.KEEP_WORDS):
-        if not asked.get("has_current"):
-            return refuse(prompt_context, common.NOTHING_TO_KEEP)
-        return accept(prompt_context, {"kind": KEEP})
+    handled = _stale_or_keep(prompt_context, asked, text, data)
+    if handled is not None:
+        return handled
     if _wants(data, text, SKIP, common.SKIP_WORDS):
         if not asked.get("skippable"):
             return refuse(prompt_context, common.CANNOT_SKIP)
@@ -92,12 +102,9 @@ async def choice_validator(prompt_context: PromptValidatorContext) -> bool:
     """A Lederplattformen choice: between the template's min and max statements, or 'behold'."""
     asked = prompt_context.options.validations
     text, data = _parts(prompt_context)
-    if _is_stale(prompt_context, data):
-        return refuse(prompt_context, common.STALE_CARD)
-    if _wants(data, text, KEEP, common.KEEP_WORDS):
-        if not asked.get("has_current"):
-            return refuse(prompt_context, common.NOTHING_TO_KEEP)
-        return accept(prompt_context, {"kind": KEEP})
+    handled = _stale_or_keep(prompt_context, asked, text, data)
+    if handled is not None:
+        return handled
     template = load_template(asked["template_id"])
     statement_keys = [s.key for s in template.platform_statements]
     raw = _field(data, "choice") if data is not None else text
