@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import DialogWiring, create_app
 from bot.settings import Settings
 from dialogs.context import current_leader_id, set_leader
-from storage.db import create_engine, create_session_factory
 from storage.models import Leader
 from tests.support.fake_connector import FakeConnector
 
@@ -118,13 +117,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A session factory on the parametrized database (SQLite and PostgreSQL)."""
-    engine = create_engine(database_url)
-    try:
-        yield create_session_factory(engine)
-    finally:
-        await engine.dispose()
+def db(session_factory: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """The session factory on the parametrized database (SQLite and PostgreSQL)."""
+    return session_factory
 
 
 async def start_client(settings: Settings, dialog_factory=probe_dialog_factory) -> TestClient:

@@ -271,14 +271,19 @@ async def test_healthz_reports_a_broken_database(sqlite_url, connector, client_f
     assert await response.json() == {"status": "unavailable"}
 
 
-async def test_an_error_in_a_turn_apologises_without_logging_the_text_and_keeps_serving(
-    sqlite_url, connector, client_for, caplog
-) -> None:
-    engine = create_engine(sqlite_url)
+async def add_megan(url: str) -> None:
+    """Megan Bowen as a known leader in the database at ``url``."""
+    engine = create_engine(url)
     try:
         await add_leader(create_session_factory(engine), "Megan Bowen", "meganb@example.com", "aad-megan")
     finally:
         await engine.dispose()
+
+
+async def test_an_error_in_a_turn_apologises_without_logging_the_text_and_keeps_serving(
+    sqlite_url, connector, client_for, caplog
+) -> None:
+    await add_megan(sqlite_url)
     client = await client_for(make_settings(sqlite_url))
     await client.post("/api/messages", json=message(connector, "hei"))
     connector.clear()
@@ -340,11 +345,7 @@ def _with(body: dict, **values) -> bytes:
 async def test_a_malformed_body_gets_400_and_the_next_request_is_served(
     case, sqlite_url, connector, client_for
 ) -> None:
-    engine = create_engine(sqlite_url)
-    try:
-        await add_leader(create_session_factory(engine), "Megan Bowen", "meganb@example.com", "aad-megan")
-    finally:
-        await engine.dispose()
+    await add_megan(sqlite_url)
     client = await client_for(make_settings(sqlite_url))
     body, content_type = BAD_BODIES[case](connector)
     response = await client.post("/api/messages", data=body, headers={"Content-Type": content_type})
