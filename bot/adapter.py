@@ -17,6 +17,7 @@ from botframework.connector.auth import (
 )
 from botframework.connector.auth.authentication_constants import AuthenticationConstants
 
+from bot.connector_http import use_aiohttp
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ class ReusingBotFrameworkAuthentication(BotFrameworkAuthentication):
     """Wraps a BotFrameworkAuthentication so that HTTP clients are built once, not per turn.
 
     botbuilder builds a new ConnectorClient and UserTokenClient (each with its own HTTP
-    session and credentials) on every turn, which costs most of a turn's CPU.
+    session and credentials) on every turn, which costs most of a turn's CPU. The cached
+    ConnectorClients send over aiohttp (:mod:`bot.connector_http`).
     """
 
     def __init__(self, inner: BotFrameworkAuthentication):
@@ -67,7 +69,7 @@ class ReusingBotFrameworkAuthentication(BotFrameworkAuthentication):
             async with self._lock:
                 client = self._connectors.get(key)
                 if client is None:
-                    client = await factory.create(service_url, audience)
+                    client = use_aiohttp(await factory.create(service_url, audience))
                     self._connectors[key] = client
         return client
 
