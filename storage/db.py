@@ -20,8 +20,8 @@ _STOCK_SQLITE = "sqlite+aiosqlite://"
 def create_engine(database_url: str, *, lean_sqlite: bool = True, **kwargs) -> AsyncEngine:
     """Create an async engine; SQLite gets foreign keys, WAL and a busy timeout.
 
-    ``sqlite+aiosqlite`` URLs use :mod:`storage.sqlite_async` (one thread hand-off per statement,
-    in-process writers queued) unless ``lean_sqlite`` is False.
+    ``sqlite+aiosqlite`` URLs use :mod:`storage.sqlite_async` (statements in the event loop's
+    thread, in-process writers queued) unless ``lean_sqlite`` is False.
     """
     url = normalise_database_url(database_url)
     if url.startswith("sqlite"):

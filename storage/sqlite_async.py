@@ -1,20 +1,27 @@
-"""A leaner aiosqlite driver for SQLAlchemy: one thread hand-off per statement, writers queued in-process.
+"""A lean SQLite driver for SQLAlchemy's asyncio engine: statements run in the event loop's thread.
 
-SQLAlchemy's stock ``sqlite+aiosqlite`` adapter makes four round trips to aiosqlite's worker
-thread for every statement (open a cursor, execute, fetch, close) and one for every commit and
-rollback, even when there is nothing to commit or roll back (a pooled connection is rolled back
-each time it is returned). Each round trip wakes a thread and the event loop, and together they
-cost more than the statements themselves. This driver runs a statement, fetches its rows and
-closes its cursor in one trip, and skips the commit or rollback of a connection that has no open
-transaction (``sqlite3.Connection.in_transaction``).
+SQLAlchemy's stock ``sqlite+aiosqlite`` adapter sends every statement to aiosqlite's worker thread
+in four round trips (open a cursor, execute, fetch, close), one more for every commit and rollback
+(even when there is nothing to commit or roll back: a pooled connection is rolled back each time
+it is returned), and each connection has a thread of its own. Each trip wakes a thread and the
+event loop, and under load the threads fight over the GIL: together that cost several times more
+than the statements themselves, which on a local SQLite file take microseconds.
 
-SQLite lets one writer in at a time. Writers from the same process used to meet in SQLite's busy
-handler, which sleeps (up to 100 ms a time) and showed up as seconds-long p99 latencies under
-load. Here a connection about to start a write transaction first takes an ``asyncio.Lock`` shared
-by the engine's connections, and gives it back when it commits, rolls back or closes, so
-in-process writers queue without sleeping. SQLite's own locking still decides (other processes,
-and a writer that waited longer than the busy timeout goes on without the lock and gets SQLite's
-usual answer).
+This driver runs a statement, fetches its rows and closes its cursor right in the event loop's
+thread, and skips the commit or rollback of a connection that has no open transaction
+(``sqlite3.Connection.in_transaction``). Nothing in it waits inline:
+
+* SQLite's busy handler is switched off (``busy_timeout`` 0) for inline work. When another
+  *process* holds the write lock (the scheduler or a CLI command on the same file), SQLite says
+  so at once and the statement is run again in aiosqlite's worker thread with the configured
+  busy timeout, so the wait happens off the event loop.
+* SQLite lets one writer in at a time. A connection about to start a write transaction first
+  takes an ``asyncio.Lock`` shared by the engine's connections, and gives it back when it
+  commits, rolls back or closes, so writers in this process queue without sleeping (SQLite's busy
+  handler sleeps up to 100 ms at a time, which showed up as seconds-long p99 latencies).
+
+WAL with ``synchronous=NORMAL`` (see :mod:`storage.db`) keeps commits free of fsync; the WAL's
+automatic checkpoint, every thousand pages written, is the one disk flush left inline.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ def _starts_write(operation: str) -> bool:
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool):
-    """Runs in aiosqlite's thread: execute, fetch every row, close the cursor."""
+    """Execute, fetch every row, close the cursor."""
     cursor = connection.cursor()
     try:
         if many:
@@ -61,6 +68,29 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _is_busy(error: BaseException) -> bool:
+    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY and kin)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(error, sqlite3.OperationalError) and code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
+def _waiting(busy_timeout_ms: int, call: Any, connection: sqlite3.Connection, *args: Any) -> Any:
+    """Runs in aiosqlite's thread: ``call`` with SQLite's busy handler waiting up to the timeout."""
+    connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}").close()
+    try:
+        return call(connection, *args)
+    finally:
+        connection.execute("PRAGMA busy_timeout = 0").close()
+
+
+def _commit(connection: sqlite3.Connection) -> None:
+    connection.commit()
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    connection.rollback()
 
 
 class _WriterGate:
@@ -78,12 +108,12 @@ class _WriterGate:
         return self._lock
 
 
-class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """A buffered cursor whose statement, rows and close take a single trip to the worker thread."""
+class InlineCursor(AsyncAdapt_aiosqlite_cursor):
+    """A buffered cursor that runs its statement, fetches its rows and closes in one call."""
 
     __slots__ = ("_description", "_rowcount", "_lastrowid", "_arraysize")
 
-    def __init__(self, adapt_connection: "OneTripConnection") -> None:  # noqa: D107 (no aiosqlite cursor)
+    def __init__(self, adapt_connection: "InlineConnection") -> None:  # noqa: D107 (no aiosqlite cursor)
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None  # type: ignore[assignment]
@@ -139,12 +169,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return None
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """The adapted connection: one-trip cursors, no-op commits and rollbacks skipped, writers queued."""
+class InlineConnection(AsyncAdapt_aiosqlite_connection):
+    """The adapted connection: statements inline, no-op commits and rollbacks skipped, writers queued."""
 
     __slots__ = ("_gate", "_holds_gate")
 
-    _cursor_cls = OneTripCursor
+    _cursor_cls = InlineCursor
 
     def __init__(self, dbapi: Any, connection: Any, gate: _WriterGate) -> None:
         super().__init__(dbapi, connection)
@@ -152,13 +182,9 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self._holds_gate = False
 
     def _sqlite(self) -> sqlite3.Connection | None:
-        # aiosqlite's own sqlite3 connection; reading in_transaction from this thread is a plain
-        # flag read, and nothing else runs on the connection while a statement is awaited here.
+        # aiosqlite's own sqlite3 connection. Only one statement runs on it at a time: inline, or
+        # (while waiting for another process's lock) in aiosqlite's thread, awaited here.
         return self._connection._connection
-
-    def _in_transaction(self) -> bool:
-        raw = self._sqlite()
-        return raw is not None and raw.in_transaction
 
     async def run_statement(self, operation: str, parameters: Any, many: bool):
         raw = self._sqlite()
@@ -166,7 +192,26 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             raise ValueError("Connection closed")
         if not self._holds_gate and not raw.in_transaction and _starts_write(operation):
             await self._enter_gate()
-        return await self._connection._execute(_run, raw, operation, parameters, many)
+        return await self._inline_or_waiting(_run, raw, operation, parameters, many)
+
+    async def _inline_or_waiting(self, call: Any, raw: sqlite3.Connection, *args: Any) -> Any:
+        """``call`` right here; if another process holds the lock, again in the worker thread."""
+        try:
+            return call(raw, *args)
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise
+        logger.debug("SQLite is busy; waiting for the lock off the event loop")
+        return await self._connection._execute(_waiting, self._gate.timeout * 1000, call, raw, *args)
+
+    def _finish(self, call: Any) -> None:
+        raw = self._sqlite()
+        if raw is None or not raw.in_transaction:
+            return
+        try:
+            await_(self._inline_or_waiting(call, raw))
+        except Exception as error:
+            self._handle_exception(error)
 
     async def _enter_gate(self) -> None:
         lock = self._gate.lock()
@@ -187,15 +232,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         try:
-            if self._in_transaction():
-                super().rollback()
+            self._finish(_rollback)
         finally:
             self._leave_gate()
 
     def commit(self) -> None:
         try:
-            if self._in_transaction():
-                super().commit()
+            self._finish(_commit)
         finally:
             self._leave_gate()
 
@@ -212,29 +255,36 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             self._leave_gate()
 
 
-class _OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+class _InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def __init__(self, aiosqlite: Any, sqlite: Any) -> None:
         super().__init__(aiosqlite, sqlite)
         self.gate: _WriterGate | None = None
 
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
-        stock = super().connect(*arg, **kw)
+    def connect(self, *arg: Any, **kw: Any) -> InlineConnection:
         timeout = float(kw.get("timeout", 5.0))
+        # Used from the event loop's thread and, while waiting for a lock, aiosqlite's.
+        kw["check_same_thread"] = False
+        stock = super().connect(*arg, **kw)
         if self.gate is None:
             self.gate = _WriterGate(timeout)
-        return OneTripConnection(self, stock._connection, self.gate)
+        connection = InlineConnection(self, stock._connection, self.gate)
+        raw = connection._sqlite()
+        if raw is not None:
+            # Inline work never waits; see _inline_or_waiting.
+            raw.execute("PRAGMA busy_timeout = 0").close()
+        return connection
 
 
-class OneTripSQLiteDialect(SQLiteDialect_aiosqlite):
-    """``sqlite+aiosqlite`` with :class:`OneTripConnection` connections."""
+class InlineSQLiteDialect(SQLiteDialect_aiosqlite):
+    """``sqlite+aiosqlite`` with :class:`InlineConnection` connections."""
 
     driver = "aiosqlite"
     supports_statement_cache = True
     supports_server_side_cursors = False
 
     @classmethod
-    def import_dbapi(cls) -> _OneTripDBAPI:
-        return _OneTripDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
+    def import_dbapi(cls) -> _InlineDBAPI:
+        return _InlineDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
 
 
-registry.register(f"sqlite.{DRIVER}", __name__, "OneTripSQLiteDialect")
+registry.register(f"sqlite.{DRIVER}", __name__, "InlineSQLiteDialect")

@@ -313,6 +313,8 @@ async def test_two_schedulers_on_one_postgresql_send_each_reminder_once(postgres
                       for factory in factories]
         for scheduler, name in zip(schedulers, ("node-0", "node-1")):
             scheduler.sweeper.instance_id = name
+        # Sends that take a moment, as Teams' do, so that both nodes are at work at the same time.
+        connector.delay_next(0.02, count=80)
         for now in (at(date(2025, 1, 10), 9, 5), at(date(2025, 1, 10), 9, 10), at(date(2025, 2, 28), 9, 0)):
             reports = await asyncio.gather(*(scheduler.sweep_once(now) for scheduler in schedulers))
             planned = reports[0].planned
