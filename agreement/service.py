@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -100,19 +100,30 @@ async def open_agreement(session: AsyncSession, viewer_id: int, agreement_id: in
     return opened
 
 
+#: An active agreement with its two leaders, in one round trip (built once: a turn runs it often).
+_OPEN_AGREEMENT = (
+    select(Agreement)
+    .where(Agreement.id == bindparam("agreement_id"), Agreement.active.is_(True))
+    .options(joinedload(Agreement.superior), joinedload(Agreement.subordinate))
+)
+
+
 async def open_agreement_status(
     session: AsyncSession, viewer_id: int, agreement_id: int
 ) -> AgreementAccess:
     """Load an agreement for status and dates (pair, superior's superior and HR)."""
-    viewer = await get_leader(session, viewer_id)
-    agreement = await session.scalar(
-        select(Agreement)
-        .where(Agreement.id == agreement_id, Agreement.active.is_(True))
-        # One round trip: the two leaders come in the same query.
-        .options(joinedload(Agreement.superior), joinedload(Agreement.subordinate))
-    )
+    agreement = await session.scalar(_OPEN_AGREEMENT, {"agreement_id": agreement_id})
     if agreement is None:
         raise NotFound(f"agreement {agreement_id}")
+    # A leader of the pair came with the agreement; anyone else is looked up.
+    if viewer_id == agreement.superior_id:
+        viewer = agreement.superior
+    elif viewer_id == agreement.subordinate_id:
+        viewer = agreement.subordinate
+    else:
+        viewer = await get_leader(session, viewer_id)
+    if not viewer.active:
+        raise NotFound(f"leader {viewer_id}")
     role = access.role_of(
         viewer.id,
         viewer.is_hr_admin,
@@ -288,7 +299,6 @@ def _answer_upsert(dialect: str):
     """The answer upsert, built once per dialect (building it costs more than running it)."""
     statement = _ANSWER_UPSERTS.get(dialect)
     if statement is None:
-        from sqlalchemy import bindparam
         from sqlalchemy.dialects import postgresql, sqlite
 
         upsert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
@@ -347,7 +357,8 @@ async def _store_answer(
                     Answer.phase == phase,
                 )
             )
-        await session.execute(
+        # On the connection: a Core insert through the Session would take the ORM's bulk path.
+        await (await session.connection()).execute(
             _REVISION_INSERT,
             {
                 "answer_id": answer.id,
