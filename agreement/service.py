@@ -20,7 +20,9 @@ from typing import TypeVar
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.exc import StaleDataError
 
 from agreement import access
@@ -291,12 +293,24 @@ async def save_choice(
 
 
 _ANSWER_UPSERTS: dict[str, object] = {}
+_ANSWERS = Answer.__table__
 #: A revision row (a Core insert: no unit of work needed for a row nothing reads back).
 _REVISION_INSERT = AnswerRevision.__table__.insert()
+#: The same answer, when an upsert found its text unchanged.
+_ANSWER_BY_KEY = select(Answer).where(
+    Answer.agreement_id == bindparam("agreement_id"),
+    Answer.question_key == bindparam("question_key"),
+    Answer.author_id == bindparam("author_id"),
+    Answer.phase == bindparam("phase"),
+)
 
 
 def _answer_upsert(dialect: str):
-    """The answer upsert, built once per dialect (building it costs more than running it)."""
+    """The answer upsert, built once per dialect (building it costs more than running it).
+
+    A Core statement on the table: run through the ORM it would take the bulk-insert path and
+    rebuild its cache key on every call, which cost more than the statement itself.
+    """
     statement = _ANSWER_UPSERTS.get(dialect)
     if statement is None:
         from sqlalchemy.dialects import postgresql, sqlite
@@ -305,18 +319,32 @@ def _answer_upsert(dialect: str):
         if upsert_for is None:
             raise RuntimeError("answers are stored in PostgreSQL or SQLite")
         names = ("agreement_id", "question_key", "author_id", "phase", "text", "revision", "created_at", "updated_at")
-        statement = upsert_for(Answer).values({name: bindparam(name) for name in names})
+        statement = upsert_for(_ANSWERS).values({name: bindparam(name) for name in names})
         statement = statement.on_conflict_do_update(
-            index_elements=[Answer.agreement_id, Answer.question_key, Answer.author_id, Answer.phase],
+            index_elements=[_ANSWERS.c.agreement_id, _ANSWERS.c.question_key, _ANSWERS.c.author_id, _ANSWERS.c.phase],
             set_={
                 "text": statement.excluded.text,
-                "revision": Answer.revision + 1,
+                "revision": _ANSWERS.c.revision + 1,
                 "updated_at": statement.excluded.updated_at,
             },
-            where=Answer.text != statement.excluded.text,
-        ).returning(Answer)
+            where=_ANSWERS.c.text != statement.excluded.text,
+        ).returning(*_ANSWERS.c)
         _ANSWER_UPSERTS[dialect] = statement
     return statement
+
+
+def _answer_from_row(session: AsyncSession, row) -> Answer:
+    """The saved answer as an ``Answer``: the session's own copy brought up to date, or a detached one."""
+    values = dict(row._mapping)
+    loaded = session.identity_map.get(identity_key(Answer, values["id"]))
+    if loaded is not None:
+        # Loaded earlier in this unit of work: it must not go on showing the old text.
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+        return loaded
+    answer = Answer(**values)
+    make_transient_to_detached(answer)
+    return answer
 
 
 async def _store_answer(
@@ -329,40 +357,28 @@ async def _store_answer(
     kept); an unchanged text is left as it is and keeps no new revision.
     """
     now = utcnow()
-    values = {
+    key = {
         "agreement_id": opened.agreement.id,
         "question_key": question_key,
         "author_id": opened.viewer.id,
         "phase": phase,
-        "text": text,
-        "revision": 1,
-        "created_at": now,
-        "updated_at": now,
     }
+    connection = await session.connection()
     try:
-        answer = (
-            await session.scalars(
-                _answer_upsert(session.get_bind().dialect.name),
-                values,
-                execution_options={"populate_existing": True},
+        row = (
+            await connection.execute(
+                _answer_upsert(connection.dialect.name),
+                {**key, "text": text, "revision": 1, "created_at": now, "updated_at": now},
             )
-        ).one_or_none()
-        if answer is None:
+        ).first()
+        if row is None:
             # The same text again: nothing changed, no revision.
-            return await session.scalar(
-                select(Answer).where(
-                    Answer.agreement_id == opened.agreement.id,
-                    Answer.question_key == question_key,
-                    Answer.author_id == opened.viewer.id,
-                    Answer.phase == phase,
-                )
-            )
-        # On the connection: a Core insert through the Session would take the ORM's bulk path.
-        await (await session.connection()).execute(
+            return await session.scalar(_ANSWER_BY_KEY, key)
+        await connection.execute(
             _REVISION_INSERT,
             {
-                "answer_id": answer.id,
-                "revision": answer.revision,
+                "answer_id": row.id,
+                "revision": row.revision,
                 "text": text,
                 "changed_by_id": opened.viewer.id,
                 "created_at": now,
@@ -370,7 +386,7 @@ async def _store_answer(
         )
     except IntegrityError as exc:
         raise ConcurrentChange("the answer was changed at the same moment") from exc
-    return answer
+    return _answer_from_row(session, row)
 
 
 async def read_answers(

@@ -15,7 +15,7 @@ from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from storage.models import BotStateItem, utcnow
@@ -23,6 +23,9 @@ from storage.models import BotStateItem, utcnow
 logger = logging.getLogger(__name__)
 
 _TABLE = BotStateItem.__table__
+_READ = select(_TABLE.c.key, _TABLE.c.etag, _TABLE.c.data).where(
+    _TABLE.c.key.in_(bindparam("keys", expanding=True))
+)
 MAX_KEY_LENGTH: int = _TABLE.c.key.type.length
 _DIGEST_LENGTH = 64  # hex SHA-256
 _INSERTS: dict[str, Callable[..., Insert]] = {
@@ -136,7 +139,8 @@ class SqlAlchemyStorage(Storage):
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         super().__init__()
-        self._session_factory = session_factory
+        # Plain connections, no ORM session: the state is one table of keys and documents.
+        self._engine: AsyncEngine = session_factory.kw["bind"]
         self._upserts: tuple[Insert, Insert] | None = None
 
     async def read(self, keys: Iterable[str]) -> dict[str, object]:
@@ -148,12 +152,8 @@ class SqlAlchemyStorage(Storage):
                 originals.append(key)
         if not wanted:
             return {}
-        async with self._session_factory() as session:
-            result = await session.execute(
-                select(_TABLE.c.key, _TABLE.c.etag, _TABLE.c.data).where(
-                    _TABLE.c.key.in_(list(wanted))
-                )
-            )
+        async with self._engine.connect() as connection:
+            result = await connection.execute(_READ, {"keys": list(wanted)})
             rows = result.all()
         items: dict[str, object] = {}
         for row in rows:
@@ -173,19 +173,19 @@ class SqlAlchemyStorage(Storage):
         prepared = sorted(
             (_prepare(key, item) for key, item in changes.items()), key=lambda c: c.stored_key
         )
-        async with self._session_factory() as session, session.begin():
-            statements = self._upserts_for(session)
+        statements = self._upserts_for(self._engine.dialect.name)
+        async with self._engine.begin() as connection:
             now = utcnow()
             for change in prepared:
                 # One statement per item: a new key is inserted (whatever its e_tag, as in
                 # MemoryStorage), an existing one is replaced only if its e_tag still matches.
                 values = {"key": change.stored_key, "etag": uuid.uuid4().hex, "data": change.data, "updated_at": now}
                 if change.expected_etag is None:
-                    result = await session.execute(statements[0], values)
+                    result = await connection.execute(statements[0], values)
                 else:
-                    result = await session.execute(statements[1], {**values, "expected_etag": change.expected_etag})
+                    result = await connection.execute(statements[1], {**values, "expected_etag": change.expected_etag})
                 if result.rowcount == 0:
-                    current = await session.scalar(
+                    current = await connection.scalar(
                         select(_TABLE.c.etag).where(_TABLE.c.key == change.stored_key)
                     )
                     logger.warning("Bot state eTag conflict for key %s", change.key)
@@ -196,13 +196,12 @@ class SqlAlchemyStorage(Storage):
         stored = {stored_key(key) for key in _check_keys(keys, "deleting")}
         if not stored:
             return
-        async with self._session_factory() as session, session.begin():
-            await session.execute(delete(_TABLE).where(_TABLE.c.key.in_(stored)))
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(_TABLE).where(_TABLE.c.key.in_(stored)))
 
-    def _upserts_for(self, session: AsyncSession) -> tuple[Insert, Insert]:
+    def _upserts_for(self, dialect: str) -> tuple[Insert, Insert]:
         """The two upserts (any e_tag, matching e_tag), built once: building one costs more than running it."""
         if self._upserts is None:
-            dialect = session.get_bind().dialect.name
             try:
                 insert = _INSERTS[dialect]
             except KeyError:

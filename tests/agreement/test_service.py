@@ -282,3 +282,26 @@ async def test_withdrawing_from_review_clears_a_single_signature(session_factory
         await act(session_factory, leader, p.agreement, lambda s, o: service.sign(s, o, "Lørenskog"))
     with pytest.raises(AgreementLocked):
         await act(session_factory, p.superior, p.agreement, service.withdraw_from_review)
+
+
+async def test_a_saved_answer_is_what_the_same_unit_of_work_reads_back(session_factory) -> None:
+    p = await make_pair(session_factory)
+    key = "styringsbrev.bidrag"
+    first = await act(session_factory, p.subordinate, p.agreement,
+                      lambda s, o: service.save_answer(s, o, key, Phase.PREPARATION, "Første utkast"))
+    assert (first.text, first.revision) == ("Første utkast", 1)
+
+    async def read_change_read(session, opened):
+        [loaded] = await service.read_answers(session, opened, phase=Phase.PREPARATION, keys=[key])
+        saved = await service.save_answer(session, opened, key, Phase.PREPARATION, "Andre utkast")
+        [again] = await service.read_answers(session, opened, phase=Phase.PREPARATION, keys=[key])
+        unchanged = await service.save_answer(session, opened, key, Phase.PREPARATION, "Andre utkast")
+        return loaded, saved, again, unchanged
+
+    loaded, saved, again, unchanged = await act(session_factory, p.subordinate, p.agreement, read_change_read)
+    # The copy loaded before the change was brought up to date, not left showing the old text.
+    assert saved is loaded and again is loaded and unchanged is loaded
+    assert (loaded.text, loaded.revision, loaded.id) == ("Andre utkast", 2, first.id)
+    async with session_factory() as session:
+        revisions = (await session.scalars(select(AnswerRevision.text).order_by(AnswerRevision.revision))).all()
+    assert revisions == ["Første utkast", "Andre utkast"]
