@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botframework.connector.models import ErrorResponseException
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bot_state import stored_key
@@ -26,25 +26,25 @@ _NOT_FOUND_STATUSES = frozenset({400, 403, 404})
 
 
 @dataclass(frozen=True)
+class StoredReference:
+    """What is stored of a leader's conversation reference: the reference and whether it works."""
+
+    reference: dict
+    reachable: bool
+
+
+@dataclass(frozen=True)
 class LeaderMatch:
     """The leader behind a turn, with the conversation reference stored for them (if any).
 
-    ``leader_id`` and ``name`` are plain copies that stay valid after the session is gone;
-    ``leader`` and ``reference`` are the rows loaded in the turn's session.
+    Plain values, valid after the session that read them is gone.
     """
 
     leader_id: int
     name: str
     matched_by: str
-    leader: Leader = field(repr=False, compare=False)
-    reference: ConversationRef | None = field(repr=False, compare=False)
+    reference: StoredReference | None = field(repr=False, compare=False)
     object_id_stored: bool = False
-
-    @classmethod
-    def of(
-        cls, leader: Leader, reference: ConversationRef | None, matched_by: str, object_id_stored: bool = False
-    ) -> "LeaderMatch":
-        return cls(leader.id, leader.name, matched_by, leader, reference, object_id_stored)
 
 
 class _Unknown:
@@ -66,25 +66,49 @@ def _query():
     )
 
 
+_LEADERS = Leader.__table__
+_REFERENCES = ConversationRef.__table__
 _STATE = BotStateItem.__table__
+#: Every turn's first query (built once): the sender by Entra object id, their stored reference
+#: and, in the same round trip, the conversation's dialog state (read as it is now, as a
+#: separate read at the start of the dialog would; writes still check its eTag).
+_BY_OBJECT_ID = (
+    select(
+        _LEADERS.c.id, _LEADERS.c.name, _LEADERS.c.active,
+        _REFERENCES.c.reference, _REFERENCES.c.reachable, _REFERENCES.c.leader_id.label("reference_of"),
+        _STATE.c.etag, _STATE.c.data,
+    )
+    .select_from(
+        _LEADERS.outerjoin(_REFERENCES, _REFERENCES.c.leader_id == _LEADERS.c.id).outerjoin(
+            _STATE, _STATE.c.key == bindparam("state_key")
+        )
+    )
+    .where(_LEADERS.c.aad_object_id == bindparam("aad_object_id"))
+)
+
+
+def _stored(reference: ConversationRef | None) -> StoredReference | None:
+    return None if reference is None else StoredReference(reference.reference, reference.reachable)
 
 
 async def _by_object_id(
     turn_context: TurnContext, session: AsyncSession, aad_object_id: str, state_key: str | None
-) -> tuple[Leader, ConversationRef | None] | None:
-    query = _query().where(Leader.aad_object_id == aad_object_id)
-    if state_key is not None:
-        # The turn's dialog state comes in the same round trip (read as it is now, as a
-        # separate read at the start of the dialog would; writes still check its eTag).
-        query = query.add_columns(_STATE.c.etag, _STATE.c.data).outerjoin(
-            _STATE, _STATE.c.key == stored_key(state_key)
+) -> tuple[int, str, bool, StoredReference | None] | None:
+    """Id, name, whether active, and stored reference of the leader with this object id."""
+    connection = await session.connection()
+    row = (
+        await connection.execute(
+            _BY_OBJECT_ID,
+            # Without a state key the join compares with NULL and finds nothing.
+            {"aad_object_id": aad_object_id, "state_key": stored_key(state_key) if state_key is not None else None},
         )
-    row = (await session.execute(query)).first()
+    ).first()
     if row is None:
         return None
     if state_key is not None:
-        turn_context.turn_state[PRELOADED_STATE_KEY] = (state_key, row[2], row[3])
-    return row[0], row[1]
+        turn_context.turn_state[PRELOADED_STATE_KEY] = (state_key, row.etag, row.data)
+    reference = None if row.reference_of is None else StoredReference(row.reference, row.reachable)
+    return row.id, row.name, row.active, reference
 
 
 async def _member_addresses(turn_context: TurnContext, member_id: str) -> list[str]:
@@ -152,10 +176,11 @@ async def _identify(turn_context: TurnContext, session: AsyncSession, state_key:
     if aad_object_id:
         found = await _by_object_id(turn_context, session, aad_object_id, state_key)
         if found is not None:
-            if not found[0].active:
-                logger.info("The sender is leader %s, who is no longer active", found[0].id)
+            leader_id, name, active, reference = found
+            if not active:
+                logger.info("The sender is leader %s, who is no longer active", leader_id)
                 return None
-            return LeaderMatch.of(found[0], found[1], "aad_object_id")
+            return LeaderMatch(leader_id, name, "aad_object_id", reference)
     addresses = await _member_addresses(turn_context, sender.id)
     if not addresses:
         return None
@@ -176,4 +201,4 @@ async def _identify(turn_context: TurnContext, session: AsyncSession, state_key:
             await session.flush()
             stored = True
             logger.info("Stored the Entra object id of leader %s (matched by e-mail)", leader.id)
-    return LeaderMatch.of(leader, reference, "email", stored)
+    return LeaderMatch(leader.id, leader.name, "email", _stored(reference), stored)
