@@ -21,7 +21,11 @@ bots' own CPU per turn is the steadier comparison. ``--floor`` adds the echo bot
 adapter (clients reused, no database): the part of every turn that is web and Bot Framework.
 ``--profile PATH`` runs each bot under cProfile.
 
-Run: ``.venv/bin/python benchmarks/turns_benchmark.py [--conversations 16] [--turns 40]``
+The bots take turns over ``--rounds`` rounds (their servers stay up), so that a busy spell on a
+shared machine falls on every bot instead of on one bot's whole measurement; the ratio printed
+is the median of the rounds' ratios.
+
+Run: ``.venv/bin/python benchmarks/turns_benchmark.py [--conversations 16] [--turns 40] [--rounds 5]``
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -393,27 +397,59 @@ async def stop_server(process: asyncio.subprocess.Process) -> None:
             await process.wait()
 
 
-async def measure(
+@dataclass
+class Bot:
+    """One bot's server process, measured round after round."""
+
+    name: str
+    kind: str
+    process: asyncio.subprocess.Process
+    url: str
+    make: Callable[[int, int], dict[str, Any]]
+    results: list[Result] = field(default_factory=list)
+    next_turn: int = 0
+
+
+async def start_bot(
     name: str, kind: str, fake: FakeConnector, args: argparse.Namespace, database_url: str | None,
     agreement_ids: list[int],
-) -> Result:
+) -> Bot:
     profile = None
     if args.profile:
         target = Path(args.profile).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
         profile = f"{target}.{kind}.prof"
     process, port = await start_server(kind, database_url, args.dialog, profile)
-    try:
-        url = f"http://127.0.0.1:{port}/api/messages"
-        make = activity_maker(fake.url, args.dialog if kind == "dialog" else "minimal", agreement_ids)
-        await drive(url, make, args.conversations, 0, args.warmup)
-        server_before, client_before = process_cpu_seconds(process.pid), time.process_time()
-        seconds, latencies = await drive(url, make, args.conversations, args.warmup, args.turns)
-        server_after, client_after = process_cpu_seconds(process.pid), time.process_time()
-    finally:
-        await stop_server(process)
+    make = activity_maker(fake.url, args.dialog if kind == "dialog" else "minimal", agreement_ids)
+    bot = Bot(name, kind, process, f"http://127.0.0.1:{port}/api/messages", make)
+    await drive(bot.url, make, args.conversations, 0, args.warmup)
+    bot.next_turn = args.warmup
+    return bot
+
+
+async def measure_round(bot: Bot, args: argparse.Namespace) -> Result:
+    """Drive ``args.turns`` more turns per conversation and time them."""
+    server_before, client_before = process_cpu_seconds(bot.process.pid), time.process_time()
+    seconds, latencies = await drive(bot.url, bot.make, args.conversations, bot.next_turn, args.turns)
+    server_after, client_after = process_cpu_seconds(bot.process.pid), time.process_time()
+    bot.next_turn += args.turns
     server_cpu = None if server_before is None or server_after is None else server_after - server_before
-    return Result(name, len(latencies), seconds, latencies, server_cpu, client_after - client_before)
+    result = Result(bot.name, len(latencies), seconds, latencies, server_cpu, client_after - client_before)
+    bot.results.append(result)
+    return result
+
+
+def combined(results: list[Result]) -> Result:
+    """All rounds of one bot as one result (turns, time, latencies and CPU added up)."""
+    cpu = [r.server_cpu for r in results]
+    return Result(
+        results[0].name,
+        sum(r.turns for r in results),
+        sum(r.seconds for r in results),
+        [latency for r in results for latency in r.latencies],
+        None if None in cpu else sum(cpu),
+        sum(r.client_cpu or 0.0 for r in results),
+    )
 
 
 async def saved_revisions(database_url: str) -> int:
@@ -447,35 +483,49 @@ async def run(args: argparse.Namespace) -> int:
     with database(args.database) as database_url:
         agreement_ids = await seed(database_url, args.conversations)
         async with FakeConnector() as fake:
-            results = []
-            bots = [("echo (bare botbuilder)", "echo"), (f"dialog turn ({args.dialog})", "dialog")]
+            specs = [("echo (bare botbuilder)", "echo"), (f"dialog turn ({args.dialog})", "dialog")]
             if args.floor:
-                bots.append(("echo, clients reused", "floor"))
-            for name, kind in bots:
-                fake.clear()
-                results.append(await measure(name, kind, fake, args, database_url if kind == "dialog" else None, agreement_ids))
-                replies = len(fake.activities)
-                expected = args.conversations * (args.warmup + args.turns)
-                if replies < expected:
-                    raise RuntimeError(f"{name}: {replies} replies for {expected} turns")
+                specs.append(("echo, clients reused", "floor"))
+            bots: list[Bot] = []
+            try:
+                for name, kind in specs:
+                    bots.append(await start_bot(name, kind, fake, args, database_url if kind == "dialog" else None, agreement_ids))
+                # The bots take turns, round after round: a busy spell on this shared machine then
+                # falls on all of them rather than on one bot's whole measurement.
+                for _round in range(args.rounds):
+                    for bot in bots:
+                        await measure_round(bot, args)
+            finally:
+                for bot in bots:
+                    await stop_server(bot.process)
+            expected = len(bots) * args.conversations * (args.warmup + args.rounds * args.turns)
+            if len(fake.activities) < expected:
+                raise RuntimeError(f"{len(fake.activities)} replies for {expected} turns")
         # Every answer-saving turn must have left a revision.
         saved = await saved_revisions(database_url)
-        expected_saved = args.conversations * saving_turns(args.dialog, args.warmup + args.turns)
-    echo, dialog = results[:2]
-    print(f"{args.conversations} concurrent conversations, {args.turns} measured turns each "
+        expected_saved = args.conversations * saving_turns(args.dialog, args.warmup + args.rounds * args.turns)
+    echo, dialog = bots[0], bots[1]
+    print(f"{args.conversations} concurrent conversations, {args.rounds} rounds of {args.turns} measured turns each "
           f"(after {args.warmup} warm-up turns), one process per bot, {os.cpu_count()} CPUs, "
           f"dialog state and answers in {args.database}")
     print(f"{'':26} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bot CPU ms/turn':>16} {'client CPU ms/turn':>19}")
-    for result in results:
+    for bot in bots:
+        result = combined(bot.results)
         print(f"{result.name:26} {result.per_second:9.0f} {result.percentile(0.5) * 1000:8.1f} "
               f"{result.percentile(0.99) * 1000:8.1f} {result.cpu_ms(result.server_cpu):>16} "
               f"{result.cpu_ms(result.client_cpu):>19}")
-    ratio = dialog.per_second / echo.per_second
-    print(f"dialog / echo throughput: {ratio:.2f}x (target 3x); answers saved: {saved} of {expected_saved}")
-    if echo.server_cpu and dialog.server_cpu:
+    ratios = [d.per_second / e.per_second for e, d in zip(echo.results, dialog.results)]
+    print(f"dialog / echo throughput: {statistics.median(ratios):.2f}x, the median of {len(ratios)} rounds "
+          f"({', '.join(f'{r:.2f}' for r in ratios)}); target 3x")
+    cpu_ratios = [
+        (e.server_cpu / e.turns) / (d.server_cpu / d.turns)
+        for e, d in zip(echo.results, dialog.results)
+        if e.server_cpu and d.server_cpu
+    ]
+    if cpu_ratios:
         # The load generator shares the machine: the bots' own CPU per turn is the steadier figure.
-        cpu_ratio = (echo.server_cpu / echo.turns) / (dialog.server_cpu / dialog.turns)
-        print(f"dialog / echo by the bot process's CPU per turn: {cpu_ratio:.2f}x")
+        print(f"dialog / echo by the bot process's CPU per turn: {statistics.median(cpu_ratios):.2f}x (median)")
+    print(f"answers saved: {saved} of {expected_saved}")
     if saved != expected_saved:
         print("ERROR: not every dialog turn saved its answer", file=sys.stderr)
         return 1
@@ -485,7 +535,9 @@ async def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--conversations", type=int, default=16, help="concurrent conversations (default 16)")
-    parser.add_argument("--turns", type=int, default=40, help="measured turns per conversation (default 40)")
+    parser.add_argument("--turns", type=int, default=40, help="measured turns per conversation and round (default 40)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds in which the bots take turns (default 5); figures are over all rounds")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured turns per conversation first (default 3)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
                         help="where the dialog bot keeps its data (postgresql starts a throwaway server)")
@@ -505,8 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "_serve":
         asyncio.run(run_server(args.kind, args.database_url, args.dialog, args.profile))
         return 0
-    if args.conversations < 1 or args.turns < 1 or args.warmup < 1:
-        parser.error("--conversations, --turns and --warmup must be at least 1")
+    if min(args.conversations, args.turns, args.warmup, args.rounds) < 1:
+        parser.error("--conversations, --turns, --warmup and --rounds must be at least 1")
     return asyncio.run(run(args))
 
 
