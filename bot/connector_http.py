@@ -170,4 +170,7 @@ def use_aiohttp(client: Any) -> Any:
     policies += [RawDeserializer(), config.http_logger_policy]
     sender = AiohttpSender(config.connection.timeout, verify=bool(config.connection.verify))
     config.pipeline = AsyncPipeline(policies, sender)
+    # msrest checks every model against its constraints before sending, walking the whole
+    # activity; botbuilder's schema models declare none, and the Bot Connector checks what it gets.
+    client._serialize.client_side_validation = False
     return client

@@ -122,3 +122,20 @@ async def test_without_proxy_variables_nothing_is_proxied(credentials, proxy_env
     async with sender:
         sender._client_session()
         assert sender._proxy_for("https://smba.trafficmanager.net/emea/v3") is None
+
+
+async def test_activities_are_sent_as_msrest_serialises_them(connector, credentials) -> None:
+    from msrest import Serializer
+    from botbuilder.schema import Attachment, Mention
+    from botframework.connector import models
+
+    activity = reply("Se kortet")
+    activity.attachments = [Attachment(content_type="application/vnd.microsoft.card.adaptive",
+                                       content={"type": "AdaptiveCard", "version": "1.5", "body": []})]
+    activity.entities = [Mention(mentioned=ChannelAccount(id="29:megan", name="Megan"), text="<at>Megan</at>", type="mention")]
+    activity.channel_data = {"notification": {"alert": True}}
+    async with use_aiohttp(ConnectorClient(credentials, base_url=connector.url)) as client:
+        await client.conversations.send_to_conversation("a:conversation-megan", activity)
+    expected = Serializer({k: v for k, v in models.__dict__.items() if isinstance(v, type)}).body(activity, "Activity")
+    assert connector.activities[0].activity == expected
+    assert expected["attachments"][0]["content"]["version"] == "1.5" and expected["entities"][0]["text"] == "<at>Megan</at>"
