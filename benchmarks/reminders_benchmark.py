@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bot.adapter import create_adapter  # noqa: E402
+from bot.gc_tuning import tune_for_service  # noqa: E402
 from bot.proactive import ProactiveSender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from scheduler.calendar import build_calendar  # noqa: E402
@@ -175,6 +176,8 @@ async def benchmark(args: argparse.Namespace) -> int:
                     sweeper = Sweeper(settings, factory, sender, instance_id="benchmark")
                     calendar = build_calendar(YEAR)
                     now = calendar.send_moment(calendar.followup_start)
+                    # As ``lederavtale scheduler`` runs once it has started.
+                    tune_for_service()
                     if args.tracemalloc:
                         tracemalloc.start()
                     started = time.monotonic()

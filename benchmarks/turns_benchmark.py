@@ -12,6 +12,8 @@ timed until the bot has answered it (the reply is posted to the connector inside
   ``--dialog real`` drives the real preparation dialog instead (open the preparation, skip the
   reading, answer two questions, again): every turn is a real one, half of them save an answer.
   ``--database postgresql`` keeps the data in a throwaway PostgreSQL server instead of SQLite.
+  The server runs as ``lederavtale serve`` runs it, garbage collector settings included
+  (:mod:`bot.gc_tuning`).
 * ``echo``: the Bot Framework sample's shape: ``CloudAdapter(ConfigurationBotFrameworkAuthentication)``
   and an ``ActivityHandler`` that echoes, with no client reuse.
 
@@ -223,6 +225,11 @@ async def run_server(kind: str, database_url: str | None, dialog: str, profile: 
 
         profiler = cProfile.Profile()
         profiler.enable()
+    if kind == "dialog":
+        # As ``lederavtale serve`` runs the service once it has started.
+        from bot.gc_tuning import tune_for_service
+
+        tune_for_service()
     print(f"READY {port}", flush=True)
     await stop.wait()
     if profiler is not None:

@@ -296,6 +296,7 @@ async def calendar_set_command(args: argparse.Namespace, settings: Settings) -> 
 async def scheduler_command(args: argparse.Namespace, settings: Settings) -> int:
     """``lederavtale scheduler``: sweep on a timer until SIGINT or SIGTERM."""
     from bot.adapter import create_adapter
+    from bot.gc_tuning import tune_for_service
     from bot.proactive import ProactiveSender
     from scheduler.service import ReminderScheduler
 
@@ -310,6 +311,7 @@ async def scheduler_command(args: argparse.Namespace, settings: Settings) -> int
             try:
                 scheduler = ReminderScheduler(settings, session_factory, ProactiveSender(adapter, settings, session_factory))
                 scheduler.start()
+                tune_for_service()
                 logger.info("Scheduler running; stop with Ctrl+C or SIGTERM")
                 try:
                     await stop.wait()

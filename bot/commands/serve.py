@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from bot.gc_tuning import tune_for_service
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,14 @@ def listen_address(settings: Settings, host: str | None, port: int | None) -> tu
     return chosen_host, chosen_port
 
 
-async def run_service(settings: Settings, host: str, port: int, stop: asyncio.Event) -> None:
-    """Serve until ``stop`` is set, then shut down cleanly (scheduler, connections, database)."""
+async def run_service(
+    settings: Settings, host: str, port: int, stop: asyncio.Event, *, tune_gc: bool = False
+) -> None:
+    """Serve until ``stop`` is set, then shut down cleanly (scheduler, connections, database).
+
+    ``tune_gc``: the process is the service (not a test run): tune the garbage collector once
+    everything is started (:mod:`bot.gc_tuning`).
+    """
     from bot.app import create_app
 
     runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
@@ -53,6 +60,8 @@ async def run_service(settings: Settings, host: str, port: int, stop: asyncio.Ev
     try:
         site = web.TCPSite(runner, host, port)
         await site.start()
+        if tune_gc:
+            tune_for_service()
         if settings.local_mode:
             logger.warning(
                 "Local mode: no MicrosoftAppId is set, requests are NOT authenticated. "
@@ -83,7 +92,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         except (NotImplementedError, RuntimeError):  # not the main thread, or not POSIX
             pass
     try:
-        await run_service(settings, host, port, stop)
+        await run_service(settings, host, port, stop, tune_gc=True)
     except OSError as exc:
         logger.error("Could not listen on %s:%s: %s", host, port, exc.strerror or exc)
         return 1

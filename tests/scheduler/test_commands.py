@@ -177,6 +177,7 @@ def test_the_scheduler_command_runs_until_sigterm(tmp_path: Path) -> None:
     text = "".join(output) + rest
     assert process.returncode == 0, text
     assert "Reminder scheduler started" in text and "Reminder scheduler stopped" in text
+    assert "Garbage collector tuned for a long-running process" in text
     assert "Traceback" not in text
 
 
