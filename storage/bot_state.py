@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import Storage
-from jsonpickle.pickler import Pickler
-from jsonpickle.unpickler import Unpickler
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import Insert
 
+from storage import state_codec
 from storage.models import BotStateItem, utcnow
 
 logger = logging.getLogger(__name__)
@@ -82,8 +81,8 @@ def _etag_of(item: object) -> Any:
 
 
 def _encode(key: str, item: object) -> str:
-    # Flattened with jsonpickle as CosmosDbPartitionedStorage does: dialog stacks hold objects.
-    flat = Pickler().flatten(item)
+    # In jsonpickle's format, as CosmosDbPartitionedStorage stores it: dialog stacks hold objects.
+    flat = state_codec.encode(item)
     if not isinstance(flat, dict):
         raise TypeError(
             f"Bot state item {key!r} must be a dict or an object, not {type(item).__name__}"
@@ -105,7 +104,7 @@ def _decode(key: str, data: str, etag: str) -> object:
     if not isinstance(document, dict):
         raise BotStateDataError(f"Stored bot state item {key!r} is not a JSON object")
     document["e_tag"] = etag
-    return Unpickler(safe=True).restore(document)
+    return state_codec.decode(document)
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,38 @@ def chat_for(main_dialog, storage):
         return Chat(main_dialog, leader_id, storage)
 
     return open_chat
+
+
+@pytest.fixture(autouse=True)
+def state_codec_matches_jsonpickle(monkeypatch):
+    """Every dialog state the dialogs write is encoded and decoded exactly as jsonpickle would."""
+    import json
+
+    from jsonpickle.pickler import Pickler
+    from jsonpickle.unpickler import Unpickler
+
+    from storage import state_codec
+
+    encode, decode = state_codec.encode, state_codec.decode
+    checked = {"encoded": 0, "decoded": 0, "jsonpickle": 0}
+
+    def checked_encode(item):
+        flat = encode(item)
+        assert flat == Pickler().flatten(item)
+        checked["encoded"] += 1
+        try:
+            state_codec._Flattener().flatten(item)
+        except state_codec._NotPlain:
+            checked["jsonpickle"] += 1  # handed to jsonpickle
+        return flat
+
+    def checked_decode(document):
+        expected = Unpickler(safe=True).restore(json.loads(json.dumps(document)))
+        restored = decode(document)
+        assert Pickler().flatten(restored) == Pickler().flatten(expected)
+        checked["decoded"] += 1
+        return restored
+
+    monkeypatch.setattr(state_codec, "encode", checked_encode)
+    monkeypatch.setattr(state_codec, "decode", checked_decode)
+    return checked

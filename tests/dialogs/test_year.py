@@ -53,7 +53,9 @@ async def prepare_in_chat(chat: Chat, agreement_id: int, word: str) -> list:
     return replies
 
 
-async def test_reading_is_offered_at_the_start_of_preparation(session_factory, pair, chat_for) -> None:
+async def test_reading_is_offered_at_the_start_of_preparation(
+    session_factory, pair, chat_for, state_codec_matches_jsonpickle
+) -> None:
     chat = chat_for(pair.subordinate)
     replies = await chat.submit(actions.submit_data(actions.PREPARE, pair.agreement))
     assert ptexts.OFFER_READING in joined(replies)
@@ -67,6 +69,9 @@ async def test_reading_is_offered_at_the_start_of_preparation(session_factory, p
     for passage in READING.values():
         assert passage in text
     assert "Hva er leders viktigste bidrag" in text and "1 av 11" in text
+    # The states of these turns (prompts holding whole cards) took the codec's fast path.
+    checked = state_codec_matches_jsonpickle
+    assert checked["encoded"] >= 3 and checked["decoded"] >= 2 and checked["jsonpickle"] == 0
 
 
 async def test_goals_are_added_changed_and_removed_each_saved_at_once(session_factory, pair, chat_for) -> None:
