@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from enum import Enum
 import urllib.parse
 import urllib.request
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
+from msrest import Serializer
 from msrest.exceptions import ClientRequestError
+from msrest.serialization import Model
 from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
 from msrest.universal_http import ClientRequest
 from msrest.universal_http.async_abc import AsyncClientResponse
@@ -161,6 +164,59 @@ class AppCredentialsPolicy(SansIOHTTPPolicy):
             headers.pop("Authorization", None)
 
 
+class ModelBodySerializer(Serializer):
+    """msrest's serializer, without rebuilding a request body that is already made of models.
+
+    ``Serializer.body`` first runs the body through a deserializer, in case some model-typed
+    attribute holds a plain dict that must become a model, and only then serialises it: for an
+    activity that is a second walk over every attribute, as dear as the first. When every
+    model-typed attribute already holds a model (as the activities botbuilder builds do), that
+    walk changes nothing and is skipped; anything else takes msrest's own path.
+    """
+
+    def __init__(self, classes: dict[str, type]) -> None:
+        super().__init__(classes)
+        self._model_attributes: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+    def _attributes_of(self, cls: type) -> tuple[tuple[str, bool], ...]:
+        """The attributes of ``cls`` typed as models: (name, whether a list or dict of them)."""
+        found = self._model_attributes.get(cls)
+        if found is None:
+            found = tuple(
+                (name, config["type"] != config["type"].strip("[]{}"))
+                for name, config in getattr(cls, "_attribute_map", {}).items()
+                if config["type"].strip("[]{}") in self.dependencies
+                and not issubclass(self.dependencies[config["type"].strip("[]{}")], Enum)
+            )
+            self._model_attributes[cls] = found
+        return found
+
+    def _made_of_models(self, model: Model) -> bool:
+        for name, many in self._attributes_of(type(model)):
+            value = getattr(model, name, None)
+            if value is None:
+                continue
+            if many:
+                if not isinstance(value, list) or not all(
+                    isinstance(item, Model) and self._made_of_models(item) for item in value
+                ):
+                    return False
+            elif not isinstance(value, Model) or not self._made_of_models(value):
+                return False
+        return True
+
+    def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
+        if (
+            isinstance(data, Model)
+            and not kwargs.get("is_xml")
+            and not self.client_side_validation
+            and not type(data).is_xml_model()
+            and self._made_of_models(data)
+        ):
+            return self._serialize(data, data_type, **kwargs)
+        return super().body(data, data_type, **kwargs)
+
+
 def use_aiohttp(client: Any) -> Any:
     """Give a botframework async ``ConnectorClient`` an aiohttp pipeline; returns the client."""
     config = client.config
@@ -172,5 +228,9 @@ def use_aiohttp(client: Any) -> Any:
     config.pipeline = AsyncPipeline(policies, sender)
     # msrest checks every model against its constraints before sending, walking the whole
     # activity; botbuilder's schema models declare none, and the Bot Connector checks what it gets.
-    client._serialize.client_side_validation = False
+    serializer = ModelBodySerializer(client._serialize.dependencies)
+    serializer.client_side_validation = False
+    client._serialize = serializer
+    for operations in (client.conversations, client.attachments):
+        operations._serialize = serializer
     return client

@@ -139,3 +139,23 @@ async def test_activities_are_sent_as_msrest_serialises_them(connector, credenti
     expected = Serializer({k: v for k, v in models.__dict__.items() if isinstance(v, type)}).body(activity, "Activity")
     assert connector.activities[0].activity == expected
     assert expected["attachments"][0]["content"]["version"] == "1.5" and expected["entities"][0]["text"] == "<at>Megan</at>"
+
+
+async def test_a_body_with_plain_dicts_where_models_belong_takes_msrests_own_path(connector, credentials) -> None:
+    from msrest import Serializer
+    from botframework.connector import models
+
+    from bot.connector_http import ModelBodySerializer
+
+    activity = reply("Fra en ordbok")
+    activity.from_property = {"id": "28:bot", "name": "Lederavtale", "aadObjectId": "aad-bot"}
+    serializer = ModelBodySerializer({k: v for k, v in models.__dict__.items() if isinstance(v, type)})
+    serializer.client_side_validation = False
+    assert not serializer._made_of_models(activity)
+    async with use_aiohttp(ConnectorClient(credentials, base_url=connector.url)) as client:
+        await client.conversations.send_to_conversation("a:conversation-megan", activity)
+    sent = connector.activities[0].activity
+    assert sent["from"] == {"id": "28:bot", "name": "Lederavtale", "aadObjectId": "aad-bot"}
+    expected = Serializer({k: v for k, v in models.__dict__.items() if isinstance(v, type)}).body(reply("Fra en ordbok"), "Activity")
+    assert {key: value for key, value in sent.items() if key != "from"} == {key: value for key, value in expected.items() if key != "from"}
+    assert serializer._made_of_models(reply("Bare modeller"))
