@@ -140,10 +140,10 @@ def encode(item: object) -> Any:
 _classes: dict[str, type] = {}
 
 
-def _class_named(name: str) -> type:
-    cls = _classes.get(name)
+def _class_named(name: Any) -> type:
+    cls = _classes.get(name) if isinstance(name, str) else None
     if cls is None:
-        if not name.startswith(PLAIN_MODULE_PREFIXES):
+        if not isinstance(name, str) or not name.startswith(PLAIN_MODULE_PREFIXES):
             raise _NotPlain
         module_name, _, qualname = name.rpartition(".")
         try:
@@ -214,8 +214,11 @@ class _Restorer:
         return member
 
 
+_enums: dict[str, type] = {}
+
+
 def _enum_named(name: Any) -> type:
-    cls = _classes.get(name) if isinstance(name, str) else None
+    cls = _enums.get(name) if isinstance(name, str) else None
     if cls is None:
         if not isinstance(name, str) or not name.startswith(PLAIN_MODULE_PREFIXES):
             raise _NotPlain
@@ -226,7 +229,7 @@ def _enum_named(name: Any) -> type:
             raise _NotPlain from None
         if not isinstance(cls, type) or _enum_class_name(cls) != name:
             raise _NotPlain
-        _classes[name] = cls
+        _enums[name] = cls
     return cls
 
 

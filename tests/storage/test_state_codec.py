@@ -111,3 +111,18 @@ def test_decoding_never_rebuilds_a_class_outside_botbuilder() -> None:
         state_codec._Restorer().restore({"py/object": "subprocess.Popen"})
     with pytest.raises(state_codec._NotPlain):
         state_codec._Restorer().restore({"py/reduce": [{"py/type": "os.system"}, {"py/tuple": ["true"]}]})
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"py/object": 5},
+        {"py/reduce": [{"py/type": "botbuilder.schema._models_py3.Activity"}, {"py/tuple": ["x"]}]},
+        {"py/reduce": "not a list"},
+        {"py/id": "0"},
+    ],
+)
+def test_malformed_tags_never_take_the_fast_path(document) -> None:
+    state_codec._class_named("botbuilder.schema._models_py3.Activity")  # cached as an object class
+    with pytest.raises(state_codec._NotPlain):
+        state_codec._Restorer().restore(document)
