@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import importlib
 import math
-from typing import Any
+from typing import Any, Callable
 
 from jsonpickle.pickler import Pickler
 from jsonpickle.tags import RESERVED
@@ -140,8 +140,9 @@ def encode(item: object) -> Any:
 _classes: dict[str, type] = {}
 
 
-def _class_named(name: Any) -> type:
-    cls = _classes.get(name) if isinstance(name, str) else None
+def _importable(name: Any, cache: dict[str, type], name_of: Callable[[type], str | None]) -> type:
+    """The class ``name`` stands for, if the fast path may rebuild it (``name_of`` agrees), cached."""
+    cls = cache.get(name) if isinstance(name, str) else None
     if cls is None:
         if not isinstance(name, str) or not name.startswith(PLAIN_MODULE_PREFIXES):
             raise _NotPlain
@@ -150,10 +151,21 @@ def _class_named(name: Any) -> type:
             cls = getattr(importlib.import_module(module_name), qualname)
         except (ImportError, AttributeError, ValueError):
             raise _NotPlain from None
-        if not isinstance(cls, type) or _plain_class_name(cls) != name:
+        if not isinstance(cls, type) or name_of(cls) != name:
             raise _NotPlain
-        _classes[name] = cls
+        cache[name] = cls
     return cls
+
+
+def _class_named(name: Any) -> type:
+    return _importable(name, _classes, _plain_class_name)
+
+
+_enums: dict[str, type] = {}
+
+
+def _enum_named(name: Any) -> type:
+    return _importable(name, _enums, _enum_class_name)
 
 
 class _Restorer:
@@ -212,25 +224,6 @@ class _Restorer:
             raise _NotPlain from None
         self.objects.append(member)
         return member
-
-
-_enums: dict[str, type] = {}
-
-
-def _enum_named(name: Any) -> type:
-    cls = _enums.get(name) if isinstance(name, str) else None
-    if cls is None:
-        if not isinstance(name, str) or not name.startswith(PLAIN_MODULE_PREFIXES):
-            raise _NotPlain
-        module_name, _, qualname = name.rpartition(".")
-        try:
-            cls = getattr(importlib.import_module(module_name), qualname)
-        except (ImportError, AttributeError, ValueError):
-            raise _NotPlain from None
-        if not isinstance(cls, type) or _enum_class_name(cls) != name:
-            raise _NotPlain
-        _enums[name] = cls
-    return cls
 
 
 def decode(document: Any) -> Any:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 from botbuilder.dialogs import DialogInstance, DialogState, PromptOptions
-from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount, InputHints
+from botbuilder.schema import Activity, ActivityTypes, Attachment, InputHints
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 
