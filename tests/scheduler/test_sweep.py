@@ -315,11 +315,14 @@ async def test_two_schedulers_on_one_postgresql_send_each_reminder_once(postgres
             scheduler.sweeper.instance_id = name
         # Sends that take a moment, as Teams' do, so that both nodes are at work at the same time.
         connector.delay_next(0.02, count=80)
-        for now in (at(date(2025, 1, 10), 9, 5), at(date(2025, 1, 10), 9, 10), at(date(2025, 2, 28), 9, 0)):
+        # The kick-off to every superior, nothing new five minutes later, then the Q1 reminder.
+        for now, due in ((at(date(2025, 1, 10), 9, 5), 40), (at(date(2025, 1, 10), 9, 10), 0), (at(date(2025, 2, 28), 9, 0), 40)):
             reports = await asyncio.gather(*(scheduler.sweep_once(now) for scheduler in schedulers))
-            planned = reports[0].planned
-            assert sum(report.sent for report in reports) == planned
-            assert sum(report.skipped for report in reports) == reports[1].planned
+            # Each reminder is sent by one node; what a node planned, it sent or found claimed by
+            # the other (a node that plans later may find some already sent, and plan fewer).
+            assert sum(report.sent for report in reports) == due
+            for report in reports:
+                assert report.planned == report.sent + report.skipped and report.planned <= due
         assert sorted(connector.conversation_counts().values()) == [2] * 40  # kick-off, then the Q1 reminder
         rows = await log_rows(factories[0])
         assert len(rows) == 80 and {row.status for row in rows} == {ReminderStatus.SENT}
