@@ -149,17 +149,14 @@ async def serve_dialog(database_url: str, which: str) -> web.Application:
     return create_app(settings)
 
 
-async def serve_echo() -> web.Application:
-    """The Bot Framework samples' echo bot, built the way the samples build it."""
+def echo_app(adapter) -> web.Application:
+    """An ``ActivityHandler`` that echoes, as in the Bot Framework samples, served through ``adapter``."""
     from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
     class EchoBot(ActivityHandler):
         async def on_message_activity(self, turn_context: TurnContext):
             return await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
 
-    config = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
     bot = EchoBot()
 
     async def messages(request: web.Request) -> web.Response:
@@ -168,6 +165,14 @@ async def serve_echo() -> web.Application:
     app = web.Application()
     app.router.add_post("/api/messages", messages)
     return app
+
+
+async def serve_echo() -> web.Application:
+    """The Bot Framework samples' echo bot, built the way the samples build it."""
+    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+    config = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
+    return echo_app(CloudAdapter(ConfigurationBotFrameworkAuthentication(config)))
 
 
 async def serve_reusing_echo() -> web.Application:
@@ -176,24 +181,11 @@ async def serve_reusing_echo() -> web.Application:
     Not part of the comparison: it shows how much of a dialog turn is the web and Bot Framework
     floor that every turn pays.
     """
-    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-
     from bot.adapter import create_adapter
     from bot.settings import Settings
 
-    class EchoBot(ActivityHandler):
-        async def on_message_activity(self, turn_context: TurnContext):
-            return await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
-
     adapter, _authentication = create_adapter(Settings(database_url="sqlite://", scheduler_enabled=False))
-    bot = EchoBot()
-
-    async def messages(request: web.Request) -> web.Response:
-        return await adapter.process(request, bot)
-
-    app = web.Application()
-    app.router.add_post("/api/messages", messages)
-    return app
+    return echo_app(adapter)
 
 
 async def run_server(kind: str, database_url: str | None, dialog: str, profile: str | None = None) -> None:

@@ -14,23 +14,20 @@ msrest ships an aiohttp sender of its own, but it drops the request's headers an
 from __future__ import annotations
 
 import asyncio
-import logging
-from enum import Enum
 import urllib.parse
 import urllib.request
+from enum import Enum
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 from msrest import Serializer
 from msrest.exceptions import ClientRequestError
-from msrest.serialization import Model
 from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
+from msrest.pipeline.universal import RawDeserializer
+from msrest.serialization import Model
 from msrest.universal_http import ClientRequest
 from msrest.universal_http.async_abc import AsyncClientResponse
-from msrest.pipeline.universal import RawDeserializer
-
-logger = logging.getLogger(__name__)
 
 
 class ReadResponse:

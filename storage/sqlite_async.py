@@ -85,14 +85,6 @@ def _waiting(busy_timeout_ms: int, call: Any, connection: sqlite3.Connection, *a
         connection.execute("PRAGMA busy_timeout = 0").close()
 
 
-def _commit(connection: sqlite3.Connection) -> None:
-    connection.commit()
-
-
-def _rollback(connection: sqlite3.Connection) -> None:
-    connection.rollback()
-
-
 class _WriterGate:
     """One asyncio.Lock per engine and event loop (an engine may outlive a loop in tests)."""
 
@@ -232,13 +224,13 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         try:
-            self._finish(_rollback)
+            self._finish(sqlite3.Connection.rollback)
         finally:
             self._leave_gate()
 
     def commit(self) -> None:
         try:
-            self._finish(_commit)
+            self._finish(sqlite3.Connection.commit)
         finally:
             self._leave_gate()
 

@@ -17,6 +17,7 @@ whole item to jsonpickle, so the stored format never changes.
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import math
 from typing import Any, Callable
@@ -41,15 +42,9 @@ class _NotPlain(Exception):
     """The item holds something only jsonpickle knows how to write or read."""
 
 
-_plain_classes: dict[type, str | None] = {}
-
-
+@functools.cache
 def _plain_class_name(cls: type) -> str | None:
-    """``module.QualName`` if instances of ``cls`` are plain attribute bags, else None (cached)."""
-    try:
-        return _plain_classes[cls]
-    except KeyError:
-        pass
+    """``module.QualName`` if instances of ``cls`` are plain attribute bags, else None."""
     name = None
     module = getattr(cls, "__module__", "") or ""
     if module.startswith(PLAIN_MODULE_PREFIXES) and not isinstance(cls.__dict__.get("__slots__"), (tuple, list, str)):
@@ -62,7 +57,6 @@ def _plain_class_name(cls: type) -> str | None:
             plain = False
         if plain:
             name = f"{module}.{cls.__qualname__}"
-    _plain_classes[cls] = name
     return name
 
 
@@ -112,21 +106,13 @@ class _Flattener:
         return into
 
 
-_enum_classes: dict[type, str | None] = {}
-
-
+@functools.cache
 def _enum_class_name(cls: type) -> str | None:
-    """``module.QualName`` of a botbuilder enum whose members are strings, else None (cached)."""
-    try:
-        return _enum_classes[cls]
-    except KeyError:
-        pass
-    name = None
+    """``module.QualName`` of a botbuilder enum whose members are strings, else None."""
     module = getattr(cls, "__module__", "") or ""
     if module.startswith(PLAIN_MODULE_PREFIXES) and isinstance(cls, enum.EnumMeta) and issubclass(cls, str):
-        name = f"{module}.{cls.__qualname__}"
-    _enum_classes[cls] = name
-    return name
+        return f"{module}.{cls.__qualname__}"
+    return None
 
 
 def encode(item: object) -> Any:
