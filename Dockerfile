@@ -14,6 +14,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY agreement ./agreement
+COPY lederavtale ./lederavtale
 COPY bot ./bot
 COPY dialogs ./dialogs
 COPY scheduler ./scheduler

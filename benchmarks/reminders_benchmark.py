@@ -40,11 +40,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from bot.adapter import create_adapter  # noqa: E402
-from bot.gc_tuning import tune_for_service  # noqa: E402
-from bot.proactive import ProactiveSender  # noqa: E402
+from bot.adapter import open_outbound  # noqa: E402
+from lederavtale.gc_tuning import tune_for_service  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from scheduler.calendar import build_calendar  # noqa: E402
+from agreement.calendar import build_calendar  # noqa: E402
 from scheduler.sweep import Sweeper  # noqa: E402
 from storage.db import open_database  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -170,10 +169,8 @@ async def benchmark(args: argparse.Namespace) -> int:
                 setup_started = time.monotonic()
                 agreements = await seed(factory, connector_url, args.leaders)
                 print(f"Set up {args.leaders} leaders and {agreements} agreements in {time.monotonic() - setup_started:.1f} s")
-                adapter, authentication = create_adapter(settings)
-                try:
-                    sender = ProactiveSender(adapter, settings, factory)
-                    sweeper = Sweeper(settings, factory, sender, instance_id="benchmark")
+                async with open_outbound(settings, factory) as outbound:
+                    sweeper = Sweeper(settings, factory, outbound.sender, instance_id="benchmark")
                     calendar = build_calendar(YEAR)
                     now = calendar.send_moment(calendar.followup_start)
                     # As ``lederavtale scheduler`` runs once it has started.
@@ -185,8 +182,6 @@ async def benchmark(args: argparse.Namespace) -> int:
                     elapsed = time.monotonic() - started
                     peak_traced = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
                     tracemalloc.stop()
-                finally:
-                    await authentication.close()
                 async with factory() as session:
                     statuses = dict(
                         (await session.execute(select(ReminderLog.status, func.count()).group_by(ReminderLog.status))).all()

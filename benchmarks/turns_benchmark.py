@@ -6,14 +6,14 @@ Both bots run in their own process on 127.0.0.1 and reply through the same fake 
 conversations send their messages one after the other, all N at the same time; each request is
 timed until the bot has answered it (the reply is posted to the connector inside the request).
 
-* ``dialog``: ``bot.app.create_app`` on a fresh SQLite file with demo-like leaders. Each turn
+* ``dialog``: ``lederavtale.app.create_app`` on a fresh SQLite file with demo-like leaders. Each turn
   identifies the leader, loads and saves dialog state through ``SqlAlchemyStorage``, saves the
   answer with ``agreement.service.save_answer`` (a revision kept) and asks the next question.
   ``--dialog real`` drives the real preparation dialog instead (open the preparation, skip the
   reading, answer two questions, again): every turn is a real one, half of them save an answer.
   ``--database postgresql`` keeps the data in a throwaway PostgreSQL server instead of SQLite.
   The server runs as ``lederavtale serve`` runs it, garbage collector settings included
-  (:mod:`bot.gc_tuning`).
+  (:mod:`lederavtale.gc_tuning`).
 * ``echo``: the Bot Framework sample's shape: ``CloudAdapter(ConfigurationBotFrameworkAuthentication)``
   and an ``ActivityHandler`` that echoes, with no client reuse.
 
@@ -90,7 +90,7 @@ def minimal_dialog_factory(session_factory, settings, notifier):
     from sqlalchemy import select
 
     from agreement.service import open_agreement, run_in_transaction, save_answer
-    from bot.app import DialogWiring
+    from lederavtale.app import DialogWiring
     from dialogs.context import current_leader_id, set_leader
     from storage.models import Agreement, Phase
 
@@ -136,11 +136,14 @@ def minimal_dialog_factory(session_factory, settings, notifier):
                 "question", {"index": step.values["index"] + 1, "agreement_id": step.values["agreement_id"]}
             )
 
-    return DialogWiring(AnswerDialog(), set_leader)
+    async def greet(turn_context, match) -> None:
+        await turn_context.send_activity(MessageFactory.text(f"Hei, {match.name}!"))
+
+    return DialogWiring(AnswerDialog(), set_leader, greet)
 
 
 async def serve_dialog(database_url: str, which: str) -> web.Application:
-    from bot.app import create_app
+    from lederavtale.app import create_app
     from bot.settings import Settings
 
     settings = Settings(database_url=database_url, scheduler_enabled=False)
@@ -181,11 +184,12 @@ async def serve_reusing_echo() -> web.Application:
     Not part of the comparison: it shows how much of a dialog turn is the web and Bot Framework
     floor that every turn pays.
     """
-    from bot.adapter import create_adapter
+    from botbuilder.integration.aiohttp import CloudAdapter
+
+    from bot.adapter import create_authentication
     from bot.settings import Settings
 
-    adapter, _authentication = create_adapter(Settings(database_url="sqlite://", scheduler_enabled=False))
-    return echo_app(adapter)
+    return echo_app(CloudAdapter(create_authentication(Settings(database_url="sqlite://", scheduler_enabled=False))))
 
 
 async def run_server(kind: str, database_url: str | None, dialog: str, profile: str | None = None) -> None:
@@ -218,7 +222,7 @@ async def run_server(kind: str, database_url: str | None, dialog: str, profile: 
         profiler.enable()
     if kind == "dialog":
         # As ``lederavtale serve`` runs the service once it has started.
-        from bot.gc_tuning import tune_for_service
+        from lederavtale.gc_tuning import tune_for_service
 
         tune_for_service()
     print(f"READY {port}", flush=True)

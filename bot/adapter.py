@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -16,8 +19,10 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 from botframework.connector.auth.authentication_constants import AuthenticationConstants
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.connector_http import use_aiohttp
+from bot.proactive import ProactiveSender
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -135,7 +140,23 @@ def create_authentication(settings: Settings) -> ReusingBotFrameworkAuthenticati
     )
 
 
-def create_adapter(settings: Settings) -> tuple[CloudAdapter, ReusingBotFrameworkAuthentication]:
-    """A CloudAdapter and the authentication it uses (close the latter at shutdown)."""
+@dataclass(frozen=True)
+class Outbound:
+    """The adapter, its authentication and the proactive sender: how the bot reaches Teams."""
+
+    adapter: CloudAdapter
+    authentication: ReusingBotFrameworkAuthentication
+    sender: ProactiveSender
+
+
+@asynccontextmanager
+async def open_outbound(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Outbound]:
+    """The one place the adapter, authentication and sender are built (web service, scheduler, commands)."""
     authentication = create_authentication(settings)
-    return CloudAdapter(authentication), authentication
+    adapter = CloudAdapter(authentication)
+    try:
+        yield Outbound(adapter, authentication, ProactiveSender(adapter, settings, session_factory))
+    finally:
+        await authentication.close()

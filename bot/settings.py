@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/lederavtale.db"
+from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
+
 
 
 class SettingsError(ValueError):
@@ -137,23 +137,3 @@ class Settings:
             privacy_url=env.get("LEDERAVTALE_PRIVACY_URL", cls.privacy_url),
             terms_url=env.get("LEDERAVTALE_TERMS_URL", cls.terms_url),
         )
-
-
-def normalise_database_url(url: str) -> str:
-    """Use the async drivers for plain ``sqlite://`` and ``postgresql://`` URLs."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
-    if url.startswith("postgresql://"):
-        return "postgresql+asyncpg://" + url[len("postgresql://"):]
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
-    return url
-
-
-def ensure_sqlite_directory(url: str) -> None:
-    """Create the parent folder of a file-based SQLite database."""
-    prefix = "sqlite+aiosqlite:///"
-    if url.startswith(prefix):
-        path = url[len(prefix):]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)

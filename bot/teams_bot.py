@@ -149,7 +149,7 @@ class LederavtaleBot(TeamsActivityHandler):
         user_state: UserState,
         dialog: Dialog,
         set_leader: LeaderSetter,
-        greeter: Greeter | None = None,
+        greeter: Greeter,
     ) -> None:
         self._session_factory = session_factory
         self._conversation_state = conversation_state
@@ -241,10 +241,7 @@ class LederavtaleBot(TeamsActivityHandler):
         return Contact(match, first)
 
     async def _greet(self, turn_context: TurnContext, match: LeaderMatch) -> None:
-        if self._greeter is not None:
-            await self._greeter(turn_context, match)
-        else:
-            await turn_context.send_activity(texts.welcome(match.name))
+        await self._greeter(turn_context, match)
 
     async def _run_dialog(self, turn_context: TurnContext, match: LeaderMatch) -> None:
         """Continue the leader's dialog, or start the root dialog when none is running.

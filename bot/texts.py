@@ -19,17 +19,3 @@ TURN_ERROR = (
     "Beklager, noe gikk galt hos meg. Det du har svart tidligere, er tatt vare på.\n\n"
     "Prøv igjen om litt. Hvis det samme skjer igjen, ta kontakt med HR."
 )
-
-WELCOME = (
-    "Hei, {first_name}! Jeg er lederavtale-boten i Lørenskog kommune.\n\n"
-    "Jeg tar deg gjennom årets lederavtale: forberedelse, planlegging av samtalen, utfylling, "
-    "signering og oppfølgingen til høsten. Alt du svarer, lagres med en gang, så du kan ta en "
-    "pause når du vil og fortsette der du slapp.\n\n"
-    "Du kan når som helst skrive «hjelp», «status», «start» eller «avbryt»."
-)
-
-
-def welcome(name: str) -> str:
-    """The greeting for a leader who meets the bot for the first time."""
-    first_name = name.split()[0] if name and name.split() else name
-    return WELCOME.format(first_name=first_name or "")

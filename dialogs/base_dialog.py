@@ -12,8 +12,8 @@ from botbuilder.schema import Activity, ActivityTypes
 from agreement import service
 from agreement.access import Role
 from agreement.template import TemplateError, available_templates, default_template_id_for_year, load_template
-from dialogs import actions
-from dialogs.cards.base import to_activity
+from bot import actions
+from bot.cards import to_activity
 from dialogs.cards.help import help_card
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps

@@ -11,11 +11,11 @@ from agreement.access import Role
 from agreement.errors import AccessDenied, AgreementError
 from agreement.service import AgreementAccess
 from agreement.status import is_signed
-from dialogs import actions
+from bot import actions
 from dialogs.agreement_view import gather
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import agreement_card
-from dialogs.cards.base import submit, to_activity
+from bot.cards import submit, to_activity
 from dialogs.cards.options import options_card
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps

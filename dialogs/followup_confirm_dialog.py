@@ -12,7 +12,7 @@ from agreement.service import AgreementAccess
 from dialogs.agreement_view import gather
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import followup_card
-from dialogs.cards.base import submit, to_activity
+from bot.cards import submit, to_activity
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
 from dialogs.prompts import CHOOSE, ReplyPrompt, options, reply_data

@@ -9,11 +9,11 @@ from agreement import service
 from agreement.access import Role
 from agreement.errors import AccessDenied, AgreementError
 from agreement.service import AgreementAccess
-from dialogs import actions
+from bot import actions
 from dialogs.agreement_view import gather
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import followup_card
-from dialogs.cards.base import submit, to_activity
+from bot.cards import submit, to_activity
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
 from dialogs.followup_reflect_dialog import start_followup

@@ -10,7 +10,7 @@ from agreement.service import AgreementAccess
 from dialogs.agreement_view import gather
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import spring_goals_card
-from dialogs.cards.base import to_activity
+from bot.cards import to_activity
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
 from dialogs.questions import question_keys

@@ -11,7 +11,7 @@ from agreement import service
 from agreement.errors import AgreementError, ConcurrentChange, NotFound
 from agreement.service import MAX_ACTIONS_PER_GOAL, AgreementAccess
 from dialogs.base_dialog import CancelAndHelpDialog
-from dialogs.cards.base import to_activity
+from bot.cards import to_activity
 from dialogs.cards.goals import GoalView, goals_card
 from dialogs.cards.options import free_text_card
 from dialogs.context import current_leader_id

@@ -15,7 +15,7 @@ from botbuilder.dialogs import (
 from agreement import service
 from agreement.access import Role
 from agreement.errors import AccessDenied, NotFound
-from dialogs import actions
+from bot import actions
 from dialogs.base_dialog import (
     CancelAndHelpDialog,
     Command,
@@ -25,7 +25,7 @@ from dialogs.base_dialog import (
     send_help,
     send_status,
 )
-from dialogs.cards.base import to_activity
+from bot.cards import to_activity
 from dialogs.cards.menu import MenuEntry, menu_card
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps

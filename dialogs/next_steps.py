@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agreement.access import Role
 from agreement.service import AgreementAccess
 from agreement.status import both_prepared, followup_done, is_signed
-from dialogs import actions
+from bot import actions
 from dialogs.texts import common
 from dialogs.texts import menu as texts
-from scheduler.calendar import CalendarError, build_calendar, load_calendar
+from agreement.calendar import CalendarError, build_calendar, load_calendar
 
 logger = logging.getLogger(__name__)
 

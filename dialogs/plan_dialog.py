@@ -11,9 +11,9 @@ from agreement import service
 from agreement.access import Role
 from agreement.errors import AccessDenied, AgreementError
 from agreement.service import AgreementAccess
-from dialogs import actions
+from bot import actions
 from dialogs.base_dialog import CancelAndHelpDialog
-from dialogs.cards.base import submit, to_activity
+from bot.cards import submit, to_activity
 from dialogs.cards.message import message_card
 from dialogs.cards.plan import plan_card
 from dialogs.context import current_leader_id

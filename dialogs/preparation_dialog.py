@@ -12,9 +12,9 @@ from agreement import service
 from agreement.errors import AgreementError
 from agreement.service import AgreementAccess
 from agreement.status import both_prepared
-from dialogs import actions
+from bot import actions
 from dialogs.base_dialog import CancelAndHelpDialog
-from dialogs.cards.base import submit, to_activity
+from bot.cards import submit, to_activity
 from dialogs.cards.message import message_card
 from dialogs.cards.options import options_card
 from dialogs.context import current_leader_id

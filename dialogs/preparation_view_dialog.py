@@ -6,11 +6,11 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepC
 
 from agreement.errors import AgreementError
 from agreement.status import both_prepared
-from dialogs import actions
+from bot import actions
 from dialogs.agreement_view import PreparationView, gather_preparations
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import preparations_card
-from dialogs.cards.base import submit, to_activity
+from bot.cards import submit, to_activity
 from dialogs.context import current_leader_id
 from dialogs.deps import DialogDeps
 from dialogs.texts import common

@@ -1,7 +1,7 @@
 """One prompt for everything a leader can answer with: typed text or an Adaptive Card submit.
 
 In-dialog card buttons carry ``{"reply": <kind>, "question": <what is being asked>}``; card
-buttons that start something (``{"action": ...}``, see :mod:`dialogs.actions`) are routed by
+buttons that start something (``{"action": ...}``, see :mod:`bot.actions`) are routed by
 the main dialog before a prompt sees them.
 """
 

@@ -20,7 +20,7 @@ from agreement.service import AgreementAccess
 from agreement.status import both_prepared
 from agreement.template import AnswerSection, FieldKind, Template
 from dialogs.base_dialog import CancelAndHelpDialog
-from dialogs.cards.base import to_activity
+from bot.cards import to_activity
 from dialogs.cards.questions import (
     ContextEntry,
     choice_question_card,

@@ -6,7 +6,7 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepC
 
 from agreement.template import Template
 from dialogs.base_dialog import CancelAndHelpDialog, template_for_help
-from dialogs.cards.base import to_activity
+from bot.cards import to_activity
 from dialogs.cards.reading import reading_card, reading_overview_card
 from dialogs.deps import DialogDeps
 

@@ -9,11 +9,11 @@ from agreement import service
 from agreement.access import Role
 from agreement.errors import AgreementError, ConcurrentChange
 from agreement.service import AgreementAccess
-from dialogs import actions
+from bot import actions
 from dialogs.agreement_view import gather
 from dialogs.base_dialog import CancelAndHelpDialog
 from dialogs.cards.agreement import agreement_card
-from dialogs.cards.base import submit, to_activity
+from bot.cards import submit, to_activity
 from dialogs.cards.message import message_card
 from dialogs.cards.options import free_text_card
 from dialogs.context import current_leader_id

@@ -3,7 +3,7 @@
 The cards are built from a planned :class:`~scheduler.planner.Message`, the snapshot it was
 planned from (names, statuses, dates) and, for the autumn post, the follow-up content read
 through the access-checked path (the two leaders' own goals). Buttons carry
-``dialogs.actions.submit_data(action, agreement_id)`` so that a press opens the right flow for
+``bot.actions.submit_data(action, agreement_id)`` so that a press opens the right flow for
 the right agreement.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agreement.status import AgreementStatus
-from dialogs import actions
+from bot import actions
 from scheduler import texts
 from scheduler.planner import AgreementInfo, Kind, Message, PlannedItem, Snapshot
 

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.status import AgreementStatus, derive_status
-from scheduler.calendar import ReminderCalendar, is_working_day, load_calendar
+from agreement.calendar import ReminderCalendar, is_working_day, load_calendar
 from storage.models import Agreement, ConversationRef, Leader, ReminderLog, ReminderStatus
 
 #: How long a missed reminder at the end of a chain may still be sent late.

@@ -20,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
-from scheduler.calendar import zone
+from agreement.calendar import zone
 from scheduler.planner import RetryPolicy
 from scheduler.sweep import Sender, Sweeper, SweepReport, instance_name
 

@@ -37,7 +37,7 @@ from agreement.service import list_goals, open_agreement
 from agreement.template import FieldKind, TemplateError
 from bot.proactive import SendResult, SendStatus, card_activity
 from bot.settings import Settings
-from scheduler.calendar import zone
+from agreement.calendar import zone
 from scheduler.cards import FollowupContent, GoalView, reminder_card, summary
 from scheduler.planner import Kind, Message, RetryPolicy, Snapshot, load_snapshot, plan
 from storage.models import Phase, ReminderLog, ReminderStatus

@@ -130,16 +130,3 @@ CLI_CALENDAR_COLUMNS = ("Innstilling", "Dato/tid", "Sendes (flyttet til arbeidsd
 CLI_OVERRIDDEN = "satt for året"
 CLI_DEFAULT = "standard"
 CLI_CALENDAR_REFUSED = "Kalenderen ble ikke endret."
-
-# --- calendar errors (shown to HR by ``lederavtale calendar set``) ----------------------
-CAL_UNKNOWN_KEYS = "Ukjent kalenderinnstilling: {keys} (kjente: {known})."
-CAL_NOT_A_DATE = "{key}: «{value}» er ikke en dato (ÅÅÅÅ-MM-DD)."
-CAL_NOT_A_TIME = "{key}: «{value}» er ikke et klokkeslett (TT:MM)."
-CAL_NOT_IN_YEAR = "{key}: {value} er ikke i {year}."
-CAL_ORDER = "{later} ({later_date}) må komme etter {earlier} ({earlier_date})."
-CAL_MOVED_ORDER = "{later} flyttes til {later_date} (arbeidsdagen før), som er før {earlier} ({earlier_date})."
-CAL_MOVED_OUT_OF_YEAR = "{key}: {value} er ikke en arbeidsdag, og arbeidsdagen før ({moved}) er ikke i {year}."
-CAL_UNKNOWN_ZONE = "Ukjent tidssone «{name}»."
-CAL_BAD_YEAR = "{year} er ikke et gyldig avtaleår."
-CAL_NOT_KEY_VALUE = "«{pair}» er ikke NØKKEL=VERDI (for eksempel q1_deadline=2025-03-31)."
-CAL_STORED_INVALID = "Den lagrede kalenderen for {year} er ugyldig: {error}"

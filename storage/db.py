@@ -5,16 +5,39 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.settings import ensure_sqlite_directory, normalise_database_url
 
 logger = logging.getLogger(__name__)
 
 
 _STOCK_SQLITE = "sqlite+aiosqlite://"
+
+#: The embedded default: a SQLite file beside the working directory.
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/lederavtale.db"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the async drivers for plain ``sqlite://`` and ``postgresql://`` URLs."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+    return url
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the parent folder of a file-based SQLite database."""
+    prefix = "sqlite+aiosqlite:///"
+    if url.startswith(prefix):
+        path = url[len(prefix):]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def create_engine(database_url: str, *, lean_sqlite: bool = True, **kwargs) -> AsyncEngine:

@@ -14,7 +14,7 @@ import pytest
 from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.adapter import create_adapter
+from bot.adapter import create_authentication
 from bot.settings import Settings
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -149,8 +149,8 @@ async def connector() -> AsyncIterator[FakeConnector]:
 @pytest.fixture
 async def adapter() -> AsyncIterator[CloudAdapter]:
     """The bot's CloudAdapter in local mode, its cached HTTP clients closed afterwards."""
-    adapter, auth = create_adapter(Settings())
+    auth = create_authentication(Settings())
     try:
-        yield adapter
+        yield CloudAdapter(auth)
     finally:
         await auth.close()

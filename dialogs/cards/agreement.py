@@ -7,7 +7,7 @@ from datetime import datetime
 
 from agreement.template import FieldKind
 from dialogs.agreement_view import AgreementView, PreparationView
-from dialogs.cards.base import Element, bullets, card, container, facts, heading, text
+from bot.cards import Element, bullets, card, container, facts, heading, text
 from dialogs.cards.questions import statement_lines
 from dialogs.questions import goal_key
 from dialogs.texts import common

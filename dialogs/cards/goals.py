@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dialogs.cards.base import Element, action_set, bullets, card, container, submit, text
+from bot.cards import Element, action_set, bullets, card, container, submit, text
 from dialogs.prompts import CHOOSE, reply_data
 from dialogs.texts import goals as texts
 

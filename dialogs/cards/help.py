@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agreement.template import Contact
-from dialogs import actions
-from dialogs.cards.base import bullets, card, container, heading, submit, text
+from bot import actions
+from bot.cards import bullets, card, container, heading, submit, text
 from dialogs.texts import common
 
 

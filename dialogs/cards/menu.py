@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dialogs import actions
-from dialogs.cards.base import action_set, card, container, facts, heading, submit, text
+from bot import actions
+from bot.cards import action_set, card, container, facts, heading, submit, text
 from dialogs.texts import common
 from dialogs.texts import menu as texts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dialogs.cards.base import Element, card, container, text
+from bot.cards import Element, card, container, text
 
 
 def message_card(message: str, buttons: Sequence[Element] = (), *, quoted: str | None = None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dialogs.cards.base import Element, card, submit, text, text_input
+from bot.cards import Element, card, submit, text, text_input
 from dialogs.prompts import ANSWER, CHOOSE, KEEP, reply_data
 from dialogs.texts import common
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from dialogs.cards.base import Element, card, submit, text
+from bot.cards import Element, card, submit, text
 from dialogs.prompts import ANSWER, reply_data
 from dialogs.texts import plan as texts
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agreement.template import AnswerSection, Template
-from dialogs.cards.base import Element, bullets, card, container, heading, submit, text, text_input
+from bot.cards import Element, bullets, card, container, heading, submit, text, text_input
 from dialogs.prompts import ANSWER, KEEP, SKIP, reply_data
 from dialogs.questions import Question
 from dialogs.texts import common

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agreement.template import ReadingSection, Template
-from dialogs import actions
-from dialogs.cards.base import bullets, card, heading, submit, text
+from bot import actions
+from bot.cards import bullets, card, heading, submit, text
 from dialogs.texts import common
 from dialogs.texts import reading as texts
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.settings import Settings
-from storage.db import create_engine
+from storage.db import DEFAULT_DATABASE_URL, create_engine, normalise_database_url
 from storage.models import Base
 
 config = context.config
@@ -16,7 +16,10 @@ target_metadata = Base.metadata
 
 
 def _database_url() -> str:
-    return config.attributes.get("database_url") or Settings.from_env().database_url
+    # Run by the service, the URL comes from its settings; run by the alembic command, from DATABASE_URL.
+    return config.attributes.get("database_url") or normalise_database_url(
+        os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    )
 
 
 def _configure(connection: Connection) -> None:

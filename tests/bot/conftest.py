@@ -15,7 +15,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import ActivityTypes
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import DialogWiring, create_app
+from lederavtale.app import DialogWiring, create_app
 from bot.settings import Settings
 from dialogs.context import current_leader_id, set_leader
 from storage.models import Leader
@@ -104,9 +104,18 @@ class ProbeDialog(Dialog):
         return Dialog.end_of_turn
 
 
+def probe_greeting(name: str) -> str:
+    """What the probe wiring greets a leader's first contact with."""
+    return f"probe greeting for {name}"
+
+
+async def probe_greeter(turn_context, match) -> None:
+    await turn_context.send_activity(probe_greeting(match.name))
+
+
 def probe_dialog_factory(session_factory, settings, notifier) -> DialogWiring:
-    """Wires the probe dialog instead of the real dialogs."""
-    return DialogWiring(ProbeDialog(), set_leader)
+    """Wires the probe dialog and a probe greeting instead of the real dialogs."""
+    return DialogWiring(ProbeDialog(), set_leader, probe_greeter)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
-from bot.app import ENGINE, MAX_BODY_BYTES
+from bot.http import ENGINE, MAX_BODY_BYTES
 from bot.settings import Settings
 from storage.db import create_engine, create_session_factory
 from storage.models import BotStateItem, ConversationRef, Leader
-from tests.bot.conftest import BOT_ID, MENU_TEXT, add_leader, make_settings, message
+from tests.bot.conftest import BOT_ID, MENU_TEXT, add_leader, make_settings, message, probe_greeting
 from tests.support.fake_connector import FakeConnector
 
 pytestmark = pytest.mark.usefixtures("no_internet")
@@ -34,8 +34,7 @@ async def test_message_in_reply_out_to_the_right_conversation(db, database_url, 
     response = await client.post("/api/messages", json=first)
     assert response.status == 201
     greeting, reply = connector.activities
-    assert greeting.text == texts.welcome("Megan Bowen")
-    assert greeting.text.startswith("Hei, Megan!")
+    assert greeting.text == probe_greeting("Megan Bowen")
     assert reply.conversation_id == "a:conversation-megan"
     assert reply.activity["replyToId"] == first["id"]
     assert reply.activity["recipient"]["id"] == "29:user-megan"
@@ -136,7 +135,7 @@ async def test_known_user_by_email_fallback_gets_the_object_id_stored(db, databa
                      conversation_id="a:conversation-adele"),
     )
     greeting, reply = connector.activities
-    assert greeting.text.startswith("Hei, Adele!")
+    assert greeting.text == probe_greeting("Adele Vance")
     assert report(reply)["leader"] == adele
     async with db() as session:
         assert (await session.get(Leader, adele)).aad_object_id == "aad-adele"
@@ -228,7 +227,7 @@ async def test_install_greets_once_and_shows_the_menu(db, database_url, connecto
     installed = message(connector, None, activity_type="installationUpdate", action="add")
     assert (await client.post("/api/messages", json=added)).status == 201
     assert (await client.post("/api/messages", json=installed)).status == 201
-    assert [item.text for item in connector.activities] == [texts.welcome("Megan Bowen"), MENU_TEXT]
+    assert [item.text for item in connector.activities] == [probe_greeting("Megan Bowen"), MENU_TEXT]
     async with db() as session:
         assert (await session.get(ConversationRef, megan)) is not None
 
@@ -475,8 +474,8 @@ async def test_with_an_app_id_a_request_without_a_token_gets_401(sqlite_url, con
 async def test_the_bot_framework_settings_come_from_the_environment(sqlite_url, connector, client_for) -> None:
     from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
-    from bot.app import AUTHENTICATION
     from bot.adapter import bot_framework_configuration
+    from lederavtale.app import OUTBOUND
 
     settings = Settings.from_env({
         "DATABASE_URL": sqlite_url, "LEDERAVTALE_SCHEDULER": "false", "MicrosoftAppId": APP_ID,
@@ -489,7 +488,7 @@ async def test_the_bot_framework_settings_come_from_the_environment(sqlite_url, 
         APP_ID, "not-a-real-secret", "SingleTenant", "tenant-lorenskog",
     )
     client = await client_for(settings)
-    assert isinstance(client.app[AUTHENTICATION]._inner, ConfigurationBotFrameworkAuthentication)
+    assert isinstance(client.app[OUTBOUND].authentication._inner, ConfigurationBotFrameworkAuthentication)
     assert (await client.post("/api/messages", json=message(connector, "hei"))).status == 401
 
 

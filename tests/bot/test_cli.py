@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from lederavtale.cli import main
 
 
 @pytest.fixture

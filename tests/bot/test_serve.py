@@ -71,7 +71,7 @@ def test_serve_in_local_mode_binds_loopback_and_stops_on_sigterm(tmp_path: Path)
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "0.0.0.0", "--port", str(port), "--no-scheduler"],
+            [sys.executable, "-m", "lederavtale.cli", "serve", "--host", "0.0.0.0", "--port", str(port), "--no-scheduler"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
@@ -115,7 +115,7 @@ def test_the_turns_benchmark_runs_with_a_tiny_load(dialog: str) -> None:
 def test_tuning_the_garbage_collector_freezes_start_up_objects_and_raises_the_thresholds() -> None:
     # In a process of its own: the test run's collector is left as it is.
     code = (
-        "import gc; from bot.gc_tuning import tune_for_service, YOUNG_THRESHOLD; "
+        "import gc; from lederavtale.gc_tuning import tune_for_service, YOUNG_THRESHOLD; "
         "assert gc.get_freeze_count() == 0; tune_for_service(); "
         "print(gc.get_freeze_count() > 1000, gc.get_threshold()[0] == YOUNG_THRESHOLD, gc.isenabled())"
     )

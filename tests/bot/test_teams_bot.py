@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts as bot_texts
-from dialogs import actions
+from bot import actions
 from dialogs.texts import common
 from dialogs.texts import menu as menu_texts
 from dialogs.texts import preparation as ptexts
@@ -34,7 +34,7 @@ YEAR = datetime.now(ZoneInfo("Europe/Oslo")).year
 
 
 async def start(client_for, database_url: str):
-    from bot.app import main_dialog
+    from lederavtale.app import main_dialog
 
     return await client_for(make_settings(database_url), dialog_factory=main_dialog)
 

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from jsonschema.exceptions import best_match
 
-from bot.cli import main
+from lederavtale.cli import main
 from bot.settings import Settings
 from bot.teams_package import TeamsPackageError, build_manifest, build_package
 from tests.support.paths import SCHEMAS

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
-from dialogs.cards.base import cards_in
+from bot.cards import cards_in
 from dialogs.context import set_leader
 from dialogs.deps import DialogDeps
 from storage.models import Answer, Goal, Phase

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 from agreement.status import AgreementStatus
-from dialogs import actions
+from bot import actions
 from dialogs.texts import fill as ftexts
 from dialogs.texts import menu as mtexts
 from dialogs.texts import plan as ptexts

@@ -14,7 +14,7 @@ import pytest
 import dialogs.cards
 
 from agreement.template import load_template
-from dialogs import actions
+from bot import actions
 from dialogs.agreement_view import AgreementView, PreparationView
 from dialogs.cards.agreement import agreement_card, followup_card, preparations_card, spring_goals_card
 from dialogs.cards.goals import GoalView, goals_card

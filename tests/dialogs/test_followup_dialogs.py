@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from agreement import service
 from agreement.status import AgreementStatus
-from dialogs import actions
+from bot import actions
 from dialogs.questions import goal_key
 from dialogs.texts import followup as texts
 from dialogs.texts import menu as mtexts
-from scheduler.calendar import set_calendar
+from agreement.calendar import set_calendar
 from storage.models import Phase
 from tests.dialogs.harness import AUTUMN, answers, buttons, joined
 from tests.dialogs.helpers import fill, sign_both, status_of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import actions
+from bot import actions
 from dialogs.texts import common
 from dialogs.texts import menu as mtexts
 from tests.dialogs.harness import buttons, joined

@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from agreement.status import AgreementStatus
-from dialogs import actions
+from bot import actions
 from dialogs.main_dialog import MainDialog
 from dialogs.texts import common
 from dialogs.texts import fill as ftexts

@@ -263,7 +263,7 @@ def test_a_reminder_arrives_as_a_card_and_its_button_opens_the_flow(stack: Stack
     """``lederavtale reminders send --date`` for the kick-off day: a proactive card in Alex's chat."""
     from sqlalchemy import select
 
-    from scheduler.calendar import build_calendar
+    from agreement.calendar import build_calendar
     from storage.models import ReminderLog, ReminderStatus
 
     agreement_id, alex, _adele = agreement_of(stack, "alexw@example.com", "adelev@example.com")

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from agreement.status import AgreementStatus
-from scheduler.calendar import build_calendar
+from agreement.calendar import build_calendar
 from scheduler.planner import AgreementInfo, Kind, LeaderInfo, LogEntry, Message, Snapshot, plan
 from storage.models import ReminderStatus
 

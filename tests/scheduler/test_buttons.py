@@ -15,7 +15,7 @@ from botbuilder.core import MemoryStorage
 from sqlalchemy import update
 
 from bot.settings import Settings
-from dialogs import actions
+from bot import actions
 from dialogs.main_dialog import MainDialog
 from scheduler.sweep import Sweeper
 from storage.models import Agreement

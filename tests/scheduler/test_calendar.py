@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timezone
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from scheduler.calendar import (
+from agreement.calendar import (
     CalendarError,
     build_calendar,
     is_working_day,

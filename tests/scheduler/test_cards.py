@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from agreement.template import FieldKind, load_template
-from dialogs import actions
+from bot import actions
 from scheduler import texts
 from scheduler.cards import MAX_CARD_BYTES, FollowupContent, GoalView, card_size, reminder_card, summary
 from scheduler.planner import Kind, Message, PlannedItem

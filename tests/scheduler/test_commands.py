@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from bot.cli import build_parser
+from lederavtale.cli import build_parser
 from bot.settings import Settings
 from scheduler.planner import Kind, Message, PlannedItem
 from scheduler.sweep import claim, start_sending
@@ -155,7 +155,7 @@ def test_the_scheduler_command_runs_until_sigterm(tmp_path: Path) -> None:
     }
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'scheduler.db'}", LEDERAVTALE_SWEEP_SECONDS="1")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "-v", "scheduler"], cwd=ROOT, env=env,
+        [sys.executable, "-m", "lederavtale.cli", "-v", "scheduler"], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.proactive import ProactiveSender
 from bot.settings import Settings
-from dialogs import actions
+from bot import actions
 from scheduler import texts
 from scheduler.planner import Kind, Message, PlannedItem
 from scheduler.service import ReminderScheduler

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from bot.settings import Settings, SettingsError
+from lederavtale.commands import db, leaders, reminders, serve, status, teams_package
 
 logger = logging.getLogger(__name__)
 
-#: Modules that each provide ``register(subparsers)``; a parser's ``handler(args, settings)``
-#: is a coroutine function returning the process exit code.
-COMMAND_MODULES = (
-    "bot.commands.db",
-    "bot.commands.leaders",
-    "bot.commands.status",
-    "bot.commands.serve",
-    "scheduler.commands",
-    "bot.commands.teams_package",
-)
+#: Each provides ``register(subparsers)``; a parser's ``handler(args, settings)`` is a coroutine
+#: function returning the process exit code.
+COMMAND_MODULES = (db, leaders, status, serve, reminders, teams_package)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
     return parser
 
 

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from bot.gc_tuning import tune_for_service
+from lederavtale.gc_tuning import tune_for_service
 from bot.settings import Settings
+from lederavtale.app import create_app
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +52,8 @@ async def run_service(
     """Serve until ``stop`` is set, then shut down cleanly (scheduler, connections, database).
 
     ``tune_gc``: the process is the service (not a test run): tune the garbage collector once
-    everything is started (:mod:`bot.gc_tuning`).
+    everything is started (:mod:`lederavtale.gc_tuning`).
     """
-    from bot.app import create_app
-
     runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
     await runner.setup()
     try:

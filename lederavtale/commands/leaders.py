@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from agreement.template import default_template_id_for_year
-from bot.commands.common import add_year_argument, current_year
+from lederavtale.commands.common import add_year_argument, current_year
 from bot.settings import Settings
 from storage.db import open_database
 from storage.leader_import import CsvImportError, ImportResult, import_leaders, load_demo

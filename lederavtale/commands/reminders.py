@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.adapter import open_outbound
 from bot.settings import Settings
+from lederavtale.gc_tuning import tune_for_service
 from scheduler import texts
-from scheduler.calendar import (
+from agreement.calendar import (
     DEFAULT_DATES,
     SEND_TIME_KEY,
     CalendarError,
@@ -31,6 +33,7 @@ from scheduler.calendar import (
     set_calendar,
 )
 from scheduler.planner import Message, RetryPolicy, Snapshot, as_utc
+from scheduler.service import ReminderScheduler
 from scheduler.sweep import SweepReport, Sweeper, plan_due
 from storage.db import open_database
 from storage.models import Agreement, ConversationRef, Leader, ReminderLog, ReminderStatus
@@ -149,9 +152,6 @@ def format_report(report: SweepReport) -> str:
 
 async def send_command(args: argparse.Namespace, settings: Settings) -> int:
     """``reminders send --date [--dry-run]``."""
-    from bot.adapter import create_adapter
-    from bot.proactive import ProactiveSender
-
     async with open_database(settings.database_url) as (_engine, session_factory):
         try:
             now = await moment_for(session_factory, settings, args.date)
@@ -159,15 +159,11 @@ async def send_command(args: argparse.Namespace, settings: Settings) -> int:
             sys.stderr.write(f"{exc}\n")
             return 2
         day = now.astimezone(_zone(settings)).date()
-        adapter, authentication = create_adapter(settings)
-        try:
-            sender = ProactiveSender(adapter, settings, session_factory)
-            sweeper = Sweeper(settings, session_factory, sender)
+        async with open_outbound(settings, session_factory) as outbound:
+            sweeper = Sweeper(settings, session_factory, outbound.sender)
             report = await sweeper.run(now, dry_run=args.dry_run)
             # The planning snapshot: an agreement changed during the send is still listed.
             snapshot = report.snapshot or await sweeper.snapshot(now)
-        finally:
-            await authentication.close()
     print(format_plan(report.messages, snapshot, day))
     if not args.dry_run:
         print(format_report(report))
@@ -295,11 +291,6 @@ async def calendar_set_command(args: argparse.Namespace, settings: Settings) -> 
 
 async def scheduler_command(args: argparse.Namespace, settings: Settings) -> int:
     """``lederavtale scheduler``: sweep on a timer until SIGINT or SIGTERM."""
-    from bot.adapter import create_adapter
-    from bot.gc_tuning import tune_for_service
-    from bot.proactive import ProactiveSender
-    from scheduler.service import ReminderScheduler
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
@@ -307,9 +298,8 @@ async def scheduler_command(args: argparse.Namespace, settings: Settings) -> int
         loop.add_signal_handler(number, stop.set)
     try:
         async with open_database(settings.database_url) as (_engine, session_factory):
-            adapter, authentication = create_adapter(settings)
-            try:
-                scheduler = ReminderScheduler(settings, session_factory, ProactiveSender(adapter, settings, session_factory))
+            async with open_outbound(settings, session_factory) as outbound:
+                scheduler = ReminderScheduler(settings, session_factory, outbound.sender)
                 scheduler.start()
                 tune_for_service()
                 logger.info("Scheduler running; stop with Ctrl+C or SIGTERM")
@@ -317,8 +307,6 @@ async def scheduler_command(args: argparse.Namespace, settings: Settings) -> int
                     await stop.wait()
                 finally:
                     await scheduler.shutdown()
-            finally:
-                await authentication.close()
     finally:
         for number in signals:
             loop.remove_signal_handler(number)

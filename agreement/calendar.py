@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import texts
+from agreement.texts import calendar as texts
 from storage.models import YearCalendar, utcnow
 
 #: The calendar's dates in the order they must come in the year, with their defaults (month, day).
@@ -88,14 +88,14 @@ def parse_date(value: str, key: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except (AttributeError, ValueError):
-        raise CalendarError(texts.CAL_NOT_A_DATE.format(key=key, value=value)) from None
+        raise CalendarError(texts.NOT_A_DATE.format(key=key, value=value)) from None
 
 
 def parse_time(value: str, key: str = SEND_TIME_KEY) -> time:
     """An ``HH:MM`` time of day, or a CalendarError naming the key."""
     match = _TIME.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
-        raise CalendarError(texts.CAL_NOT_A_TIME.format(key=key, value=value))
+        raise CalendarError(texts.NOT_A_TIME.format(key=key, value=value))
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -104,7 +104,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CalendarError(texts.CAL_UNKNOWN_ZONE.format(name=name)) from None
+        raise CalendarError(texts.UNKNOWN_ZONE.format(name=name)) from None
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def _configured_dates(year: int, overrides: Mapping[str, str]) -> dict[str, date
         if key in overrides:
             value = parse_date(overrides[key], key)
             if value.year != year:
-                raise CalendarError(texts.CAL_NOT_IN_YEAR.format(key=key, value=value.isoformat(), year=year))
+                raise CalendarError(texts.NOT_IN_YEAR.format(key=key, value=value.isoformat(), year=year))
             configured[key] = value
         else:
             configured[key] = date(year, month, day)
@@ -180,7 +180,7 @@ def _check_order(configured: Mapping[str, date]) -> None:
     keys = list(configured)
     for earlier, later in zip(keys, keys[1:]):
         if configured[later] <= configured[earlier]:
-            raise CalendarError(texts.CAL_ORDER.format(
+            raise CalendarError(texts.ORDER.format(
                 later=later, later_date=configured[later].isoformat(),
                 earlier=earlier, earlier_date=configured[earlier].isoformat(),
             ))
@@ -193,13 +193,13 @@ def _effective_dates(year: int, configured: Mapping[str, date]) -> dict[str, dat
     keys = list(effective)
     for earlier, later in zip(keys, keys[1:]):
         if effective[later] < effective[earlier]:
-            raise CalendarError(texts.CAL_MOVED_ORDER.format(
+            raise CalendarError(texts.MOVED_ORDER.format(
                 later=later, later_date=effective[later].isoformat(),
                 earlier=earlier, earlier_date=effective[earlier].isoformat(),
             ))
     for key, day in effective.items():
         if day.year != year:
-            raise CalendarError(texts.CAL_MOVED_OUT_OF_YEAR.format(
+            raise CalendarError(texts.MOVED_OUT_OF_YEAR.format(
                 key=key, value=configured[key].isoformat(), moved=day.isoformat(), year=year
             ))
     return effective
@@ -208,11 +208,11 @@ def _effective_dates(year: int, configured: Mapping[str, date]) -> dict[str, dat
 def build_calendar(year: int, overrides: Mapping[str, str] | None = None, timezone: str = "Europe/Oslo") -> ReminderCalendar:
     """The calendar of ``year`` with ``overrides`` (key -> ``YYYY-MM-DD`` or ``HH:MM``) applied."""
     if not 2000 <= year <= 2200:
-        raise CalendarError(texts.CAL_BAD_YEAR.format(year=year))
+        raise CalendarError(texts.BAD_YEAR.format(year=year))
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(KEYS))
     if unknown:
-        raise CalendarError(texts.CAL_UNKNOWN_KEYS.format(keys=", ".join(unknown), known=", ".join(KEYS)))
+        raise CalendarError(texts.UNKNOWN_KEYS.format(keys=", ".join(unknown), known=", ".join(KEYS)))
     configured = _configured_dates(year, overrides)
     _check_order(configured)
     send_time = parse_time(overrides[SEND_TIME_KEY]) if SEND_TIME_KEY in overrides else DEFAULT_SEND_TIME
@@ -233,9 +233,9 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise CalendarError(texts.CAL_NOT_KEY_VALUE.format(pair=pair))
+            raise CalendarError(texts.NOT_KEY_VALUE.format(pair=pair))
         if key not in KEYS:
-            raise CalendarError(texts.CAL_UNKNOWN_KEYS.format(keys=key, known=", ".join(KEYS)))
+            raise CalendarError(texts.UNKNOWN_KEYS.format(keys=key, known=", ".join(KEYS)))
         result[key] = value.strip()
     return result
 
@@ -247,7 +247,7 @@ async def load_calendar(session: AsyncSession, year: int, timezone: str = "Europ
     try:
         return build_calendar(year, overrides, timezone)
     except CalendarError as exc:
-        raise CalendarError(texts.CAL_STORED_INVALID.format(year=year, error=exc)) from exc
+        raise CalendarError(texts.STORED_INVALID.format(year=year, error=exc)) from exc
 
 
 async def set_calendar(

@@ -1,39 +1,26 @@
-"""The aiohttp application: ``POST /api/messages`` and ``GET /healthz``, wired in one cleanup context."""
+"""The web endpoints: ``POST /api/messages`` (authenticate, check the tenant, run the turn) and ``GET /healthz``."""
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
 import traceback
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from datetime import datetime
-from functools import partial
-from typing import Any, Protocol
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import jwt
 import requests
 from aiohttp import web
-from botbuilder.core import ConversationState, TurnContext, UserState, serializer_helper
-from botbuilder.dialogs import Dialog
+from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
-from bot.adapter import ReusingBotFrameworkAuthentication, create_adapter
-from bot.identity import LeaderMatch
 from bot.settings import Settings
-from bot.teams_bot import Greeter, LeaderSetter, LederavtaleBot, TurnConversationState
+from bot.teams_bot import LederavtaleBot
 from bot.tenants import tenant_allowed
-from storage.bot_state import SqlAlchemyStorage
-from storage.db import create_engine, create_session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -41,92 +28,16 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 HEALTH_TIMEOUT_SECONDS = 5.0
 
-
-class Notifier(Protocol):
-    async def notify(self, leader_id: int, activity: Activity) -> None: ...
-
-
-class Scheduler(Protocol):
-    def start(self) -> Any: ...
-
-    def shutdown(self) -> Any: ...
-
-
-@dataclass(frozen=True)
-class DialogWiring:
-    """What the bot needs from the dialogs package."""
-
-    dialog: Dialog
-    set_leader: LeaderSetter
-    greeter: Greeter | None = None
-
-
-#: Builds the dialogs from the service's collaborators.
-DialogFactory = Callable[[async_sessionmaker[AsyncSession], Settings, Notifier], DialogWiring]
-
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
-SESSION_FACTORY = web.AppKey("session_factory", async_sessionmaker)
-STORAGE = web.AppKey("storage", SqlAlchemyStorage)
-CONVERSATION_STATE = web.AppKey("conversation_state", ConversationState)
-USER_STATE = web.AppKey("user_state", UserState)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
-AUTHENTICATION = web.AppKey("authentication", ReusingBotFrameworkAuthentication)
 BOT = web.AppKey("bot", LederavtaleBot)
-SENDER = web.AppKey("sender", object)
-NOTIFIER = web.AppKey("notifier", object)
-SCHEDULER = web.AppKey("scheduler", object)
-DIALOG_FACTORY = web.AppKey("dialog_factory", object)
 
 
-# --- wiring ---------------------------------------------------------------------------
-
-
-class SenderNotifier:
-    """The dialogs' notifier on top of the proactive sender: failures are logged, not raised."""
-
-    def __init__(self, sender: Any) -> None:
-        self._sender = sender
-
-    async def notify(self, leader_id: int, activity: Activity) -> None:
-        """Send ``activity`` to a leader; a leader who cannot be reached is logged."""
-        result = await self._sender.send(leader_id, activity)
-        if not getattr(result, "sent", True):
-            logger.warning(
-                "Could not notify leader %s: %s", leader_id, getattr(result, "error", None) or "not sent"
-            )
-
-
-def main_dialog(
-    session_factory: async_sessionmaker[AsyncSession], settings: Settings, notifier: Notifier
-) -> DialogWiring:
-    """The real dialogs (imported here, so the bot layer can be built and tested without them)."""
-    from dialogs.context import set_leader
-    from dialogs.deps import DialogDeps
-    from dialogs.main_dialog import MainDialog
-
-    deps = DialogDeps(
-        session_factory=session_factory,
-        settings=settings,
-        notifier=notifier,
-        clock=partial(datetime.now, ZoneInfo(settings.timezone)),
-    )
-    return DialogWiring(MainDialog(deps), set_leader, _welcome_greeter(deps))
-
-
-def _welcome_greeter(deps: Any) -> Greeter | None:
-    """The dialogs' welcome builder, when the dialogs package provides one."""
-    try:
-        from dialogs.welcome import welcome_activity  # type: ignore[import-not-found]
-    except ModuleNotFoundError as exc:
-        if exc.name != "dialogs.welcome":
-            raise
-        return None
-
-    async def greet(turn_context: TurnContext, match: LeaderMatch) -> None:
-        await turn_context.send_activity(await welcome_activity(deps, match.leader_id))
-
-    return greet
+def add_routes(app: web.Application) -> None:
+    """Route the two endpoints; the app must hold SETTINGS, ENGINE, ADAPTER and BOT once started."""
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
 
 
 def describe_exception(error: BaseException) -> str:
@@ -158,85 +69,6 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         logger.warning("Could not send the apology: %s", describe_exception(exc))
 
 
-async def _close(resource: Any, name: str) -> None:
-    try:
-        result = resource()
-        if inspect.isawaitable(result):
-            await result
-    except Exception as exc:  # shutdown goes on with the other resources
-        logger.warning("Could not close %s: %s", name, describe_exception(exc))
-
-
-async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    """Build everything at start-up and tear it down in reverse order at shutdown."""
-    from agreement.template import validate_all_templates
-    from bot.proactive import ProactiveSender
-    from storage.migrate import upgrade
-
-    settings = app[SETTINGS]
-    async with AsyncExitStack() as stack:
-        # hide_parameters: a failing statement's error must not carry a leader's answer into the log.
-        engine = create_engine(settings.database_url, hide_parameters=True)
-        stack.push_async_callback(engine.dispose)
-        await upgrade(engine)
-        validate_all_templates()
-        session_factory = create_session_factory(engine)
-        storage = SqlAlchemyStorage(session_factory)
-        conversation_state = TurnConversationState(storage)
-        user_state = UserState(storage)
-        adapter, authentication = create_adapter(settings)
-        stack.push_async_callback(authentication.close)
-        adapter.on_turn_error = on_turn_error
-        sender = ProactiveSender(adapter, settings, session_factory)
-        notifier = SenderNotifier(sender)
-        factory: DialogFactory = app[DIALOG_FACTORY]  # type: ignore[assignment]
-        wiring = factory(session_factory, settings, notifier)
-        bot = LederavtaleBot(
-            session_factory=session_factory,
-            conversation_state=conversation_state,
-            user_state=user_state,
-            dialog=wiring.dialog,
-            set_leader=wiring.set_leader,
-            greeter=wiring.greeter,
-        )
-        app[ENGINE] = engine
-        app[SESSION_FACTORY] = session_factory
-        app[STORAGE] = storage
-        app[CONVERSATION_STATE] = conversation_state
-        app[USER_STATE] = user_state
-        app[ADAPTER] = adapter
-        app[AUTHENTICATION] = authentication
-        app[SENDER] = sender
-        app[NOTIFIER] = notifier
-        app[BOT] = bot
-        if settings.scheduler_enabled:
-            from scheduler.service import ReminderScheduler
-
-            scheduler = ReminderScheduler(settings, session_factory, sender)
-            started = scheduler.start()
-            if inspect.isawaitable(started):
-                await started
-            stack.push_async_callback(_close, scheduler.shutdown, "the reminder scheduler")
-            app[SCHEDULER] = scheduler
-        logger.info(
-            "Bot service ready (%s mode)", "local, unauthenticated" if settings.local_mode else "authenticated"
-        )
-        yield
-        logger.info("Bot service stopping")
-
-
-def create_app(settings: Settings, *, dialog_factory: DialogFactory | None = None) -> web.Application:
-    """The web application; nothing is connected until the app starts (see ``_lifecycle``)."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app[SETTINGS] = settings
-    app[DIALOG_FACTORY] = dialog_factory or main_dialog
-    app.cleanup_ctx.append(_lifecycle)
-    app.router.add_post("/api/messages", messages)
-    app.router.add_get("/healthz", healthz)
-    return app
-
-
-# --- request handling -----------------------------------------------------------------
 
 
 class BadRequest(ValueError):

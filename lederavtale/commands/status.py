@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from agreement.service import StatusRow, status_rows
 from agreement.status import AgreementStatus
-from bot.commands.common import add_year_argument, current_year
+from lederavtale.commands.common import add_year_argument, current_year
 from bot.settings import Settings
 from storage.db import open_database
 

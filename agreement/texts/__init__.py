@@ -1,0 +1,1 @@
+"""The domain's Norwegian texts, one module per area."""
