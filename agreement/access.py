@@ -1,7 +1,7 @@
 """Who may read, write or export which part of an agreement: the privacy rules of the design.
 
-Every read of agreement content goes through :func:`can`, called from
-``agreement.service`` (the one access-checked path).
+Every read and write of agreement content goes through :func:`can`, asked through
+``agreement.opening.AgreementAccess.may`` (the one access-checked path).
 """
 
 from __future__ import annotations

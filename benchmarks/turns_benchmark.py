@@ -8,7 +8,7 @@ timed until the bot has answered it (the reply is posted to the connector inside
 
 * ``dialog``: ``lederavtale.app.create_app`` on a fresh SQLite file with demo-like leaders. Each turn
   identifies the leader, loads and saves dialog state through ``SqlAlchemyStorage``, saves the
-  answer with ``agreement.service.save_answer`` (a revision kept) and asks the next question.
+  answer with ``agreement.answers.save_answer`` (a revision kept) and asks the next question.
   ``--dialog real`` drives the real preparation dialog instead (open the preparation, skip the
   reading, answer two questions, again): every turn is a real one, half of them save an answer.
   ``--database postgresql`` keeps the data in a throwaway PostgreSQL server instead of SQLite.
@@ -75,6 +75,8 @@ logger = logging.getLogger("turns_benchmark")
 
 
 # --- the servers (each runs in a child process) ------------------------------------------
+# The service is imported inside these functions on purpose: the echo bot's process then holds
+# bare botbuilder only, and its garbage collector does not walk the service's modules.
 
 
 def minimal_dialog_factory(session_factory, settings, notifier):
@@ -89,9 +91,10 @@ def minimal_dialog_factory(session_factory, settings, notifier):
     )
     from sqlalchemy import select
 
-    from agreement.service import open_agreement, run_in_transaction, save_answer
+    from agreement.answers import save_answer
+    from agreement.opening import open_agreement, run_in_transaction
     from lederavtale.app import DialogWiring
-    from dialogs.context import current_leader_id, set_leader
+    from dialogs.flow import current_leader_id, set_leader
     from storage.models import Agreement, Phase
 
     year = datetime.now(ZoneInfo(settings.timezone)).year

@@ -1,22 +1,28 @@
-"""Small builders for Adaptive Card 1.5 elements; every card the bot sends is made from these."""
+"""The one Adaptive Card kit (version 1.5): every card the bot sends is built from these and sent with ``to_activity``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
+from bot.actions import submit_data
+
 CARD_VERSION = "1.5"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+#: Teams refuses messages over about 28 KB; stay well under it.
+MAX_CARD_BYTES = 24_000
 Element = dict[str, Any]
 
 
-def card(body: Sequence[Element], actions: Sequence[Element] = (), *, fallback: str | None = None) -> dict:
-    """A top-level Adaptive Card."""
+def card(body: Sequence[Element | None], actions: Sequence[Element] = (), *, fallback: str | None = None) -> dict:
+    """A top-level Adaptive Card; empty (None) body elements are left out."""
     result: dict[str, Any] = {
         "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "$schema": CARD_SCHEMA,
         "version": CARD_VERSION,
         "body": [element for element in body if element],
     }
@@ -32,15 +38,13 @@ def heading(text: str, *, size: str = "Large") -> Element:
     return {"type": "TextBlock", "text": text, "weight": "Bolder", "size": size, "wrap": True}
 
 
-def text(value: str, *, subtle: bool = False, bold: bool = False, italic: bool = False, spacing: str | None = None) -> Element:
+def text(value: str, *, subtle: bool = False, bold: bool = False, spacing: str | None = None) -> Element:
     """A wrapped paragraph."""
     block: Element = {"type": "TextBlock", "text": value, "wrap": True}
     if subtle:
         block["isSubtle"] = True
     if bold:
         block["weight"] = "Bolder"
-    if italic:
-        block["text"] = f"_{value}_"
     if spacing:
         block["spacing"] = spacing
     return block
@@ -56,14 +60,16 @@ def facts(pairs: Iterable[tuple[str, str]]) -> Element:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
 
 
-def container(items: Sequence[Element], *, style: str | None = None, separator: bool = False) -> Element:
-    """A group of elements, optionally emphasised or separated from what comes before."""
+def container(items: Sequence[Element | None], *, style: str | None = None, separator: bool = False,
+              spacing: str | None = None) -> Element:
+    """A group of elements, optionally emphasised, spaced or separated (with medium spacing) from what comes before."""
     result: Element = {"type": "Container", "items": [item for item in items if item]}
     if style:
         result["style"] = style
     if separator:
         result["separator"] = True
-        result["spacing"] = "Medium"
+    if spacing or separator:
+        result["spacing"] = spacing or "Medium"
     return result
 
 
@@ -75,17 +81,20 @@ def submit(title: str, data: dict[str, Any], *, style: str | None = None) -> Ele
     return action
 
 
-def action_set(actions: Sequence[Element]) -> Element:
+def action_set(buttons: Sequence[Element]) -> Element:
     """Buttons placed inside the body (e.g. under one agreement of several)."""
-    return {"type": "ActionSet", "actions": list(actions)}
+    return {"type": "ActionSet", "actions": list(buttons)}
 
 
-def text_input(input_id: str, *, label: str | None = None, value: str | None = None,
-               placeholder: str | None = None, multiline: bool = True) -> Element:
+def flow_buttons(titles: Mapping[str, str], names: Iterable[str], agreement_id: int) -> Element:
+    """One button per card action in ``names`` for one agreement, titled from ``titles``."""
+    return action_set([submit(titles[name], submit_data(name, agreement_id)) for name in names])
+
+
+def text_input(input_id: str, *, value: str | None = None, placeholder: str | None = None,
+               multiline: bool = True) -> Element:
     """A text field; no maxLength on purpose: long answers are refused with a message, not cut."""
     field: Element = {"type": "Input.Text", "id": input_id, "isMultiline": multiline}
-    if label:
-        field["label"] = label
     if value:
         field["value"] = value
     if placeholder:
@@ -93,8 +102,13 @@ def text_input(input_id: str, *, label: str | None = None, value: str | None = N
     return field
 
 
+def card_size(content: Mapping[str, Any]) -> int:
+    """The card's size in bytes as sent (compact JSON, UTF-8)."""
+    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
 def to_activity(content: dict, *, summary: str | None = None) -> Activity:
-    """A message activity carrying one Adaptive Card."""
+    """A message activity carrying one Adaptive Card (``summary`` shows in notifications)."""
     activity = MessageFactory.attachment(CardFactory.adaptive_card(content))
     if summary:
         activity.summary = summary

@@ -69,8 +69,6 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         logger.warning("Could not send the apology: %s", describe_exception(exc))
 
 
-
-
 class BadRequest(ValueError):
     """The request body is not an activity this service can process."""
 

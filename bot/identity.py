@@ -11,16 +11,9 @@ from botframework.connector.models import ErrorResponseException
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bot_state import stored_key
-from storage.models import BotStateItem, ConversationRef, Leader
+from storage.models import ConversationRef, Leader
 
 logger = logging.getLogger(__name__)
-
-#: Where the result of :func:`identify_leader` is kept for the rest of the turn.
-TURN_STATE_KEY = "lederavtale.identified_leader"
-#: Where :func:`identify_leader` leaves the bot state item it read along with the leader:
-#: ``(state key, etag, data)``, etag and data None when there is no such item.
-PRELOADED_STATE_KEY = "lederavtale.preloaded_state"
 
 _NOT_FOUND_STATUSES = frozenset({400, 403, 404})
 
@@ -42,22 +35,8 @@ class LeaderMatch:
 
     leader_id: int
     name: str
-    matched_by: str
     reference: StoredReference | None = field(repr=False, compare=False)
     object_id_stored: bool = False
-
-
-class _Unknown:
-    """Marks a turn whose sender was looked up and is not a leader."""
-
-
-_UNKNOWN = _Unknown()
-
-
-def cached_match(turn_context: TurnContext) -> LeaderMatch | None:
-    """The leader identified earlier in this turn, or None (unknown or not looked up yet)."""
-    cached = turn_context.turn_state.get(TURN_STATE_KEY)
-    return cached if isinstance(cached, LeaderMatch) else None
 
 
 def _query():
@@ -68,21 +47,13 @@ def _query():
 
 _LEADERS = Leader.__table__
 _REFERENCES = ConversationRef.__table__
-_STATE = BotStateItem.__table__
-#: Every turn's first query (built once): the sender by Entra object id, their stored reference
-#: and, in the same round trip, the conversation's dialog state (read as it is now, as a
-#: separate read at the start of the dialog would; writes still check its eTag).
+#: Every turn's first query (built once): the sender by Entra object id and their stored reference.
 _BY_OBJECT_ID = (
     select(
         _LEADERS.c.id, _LEADERS.c.name, _LEADERS.c.active,
         _REFERENCES.c.reference, _REFERENCES.c.reachable, _REFERENCES.c.leader_id.label("reference_of"),
-        _STATE.c.etag, _STATE.c.data,
     )
-    .select_from(
-        _LEADERS.outerjoin(_REFERENCES, _REFERENCES.c.leader_id == _LEADERS.c.id).outerjoin(
-            _STATE, _STATE.c.key == bindparam("state_key")
-        )
-    )
+    .select_from(_LEADERS.outerjoin(_REFERENCES, _REFERENCES.c.leader_id == _LEADERS.c.id))
     .where(_LEADERS.c.aad_object_id == bindparam("aad_object_id"))
 )
 
@@ -92,21 +63,13 @@ def _stored(reference: ConversationRef | None) -> StoredReference | None:
 
 
 async def _by_object_id(
-    turn_context: TurnContext, session: AsyncSession, aad_object_id: str, state_key: str | None
+    session: AsyncSession, aad_object_id: str
 ) -> tuple[int, str, bool, StoredReference | None] | None:
     """Id, name, whether active, and stored reference of the leader with this object id."""
     connection = await session.connection()
-    row = (
-        await connection.execute(
-            _BY_OBJECT_ID,
-            # Without a state key the join compares with NULL and finds nothing.
-            {"aad_object_id": aad_object_id, "state_key": stored_key(state_key) if state_key is not None else None},
-        )
-    ).first()
+    row = (await connection.execute(_BY_OBJECT_ID, {"aad_object_id": aad_object_id})).first()
     if row is None:
         return None
-    if state_key is not None:
-        turn_context.turn_state[PRELOADED_STATE_KEY] = (state_key, row.etag, row.data)
     reference = None if row.reference_of is None else StoredReference(row.reference, row.reachable)
     return row.id, row.name, row.active, reference
 
@@ -149,38 +112,25 @@ async def _by_address(
     return None
 
 
-async def identify_leader(
-    turn_context: TurnContext, session: AsyncSession, *, state_key: str | None = None
-) -> LeaderMatch | None:
-    """The active leader who sent this activity, or None; looked up once per turn.
-
-    With ``state_key`` the bot state item under that key is read in the same query (when the
-    leader is found by object id) and left in ``turn_state[PRELOADED_STATE_KEY]``.
+async def identify_leader(turn_context: TurnContext, session: AsyncSession) -> LeaderMatch | None:
+    """The active leader who sent this activity, or None.
 
     A leader found by e-mail/UPN whose Entra object id was empty gets the id stored (flushed,
-    not committed: ``object_id_stored`` tells the caller to commit). A leader whose stored object id differs from the sender's is not matched.
+    not committed: ``object_id_stored`` tells the caller to commit). A leader whose stored
+    object id differs from the sender's is not matched.
     """
-    cached = turn_context.turn_state.get(TURN_STATE_KEY)
-    if cached is not None:
-        return cached if isinstance(cached, LeaderMatch) else None
-    match = await _identify(turn_context, session, state_key)
-    turn_context.turn_state[TURN_STATE_KEY] = match if match is not None else _UNKNOWN
-    return match
-
-
-async def _identify(turn_context: TurnContext, session: AsyncSession, state_key: str | None) -> LeaderMatch | None:
     sender = turn_context.activity.from_property
     if sender is None or not sender.id:
         return None
     aad_object_id = (sender.aad_object_id or "").strip() or None
     if aad_object_id:
-        found = await _by_object_id(turn_context, session, aad_object_id, state_key)
+        found = await _by_object_id(session, aad_object_id)
         if found is not None:
             leader_id, name, active, reference = found
             if not active:
                 logger.info("The sender is leader %s, who is no longer active", leader_id)
                 return None
-            return LeaderMatch(leader_id, name, "aad_object_id", reference)
+            return LeaderMatch(leader_id, name, reference)
     addresses = await _member_addresses(turn_context, sender.id)
     if not addresses:
         return None
@@ -201,4 +151,4 @@ async def _identify(turn_context: TurnContext, session: AsyncSession, state_key:
             await session.flush()
             stored = True
             logger.info("Stored the Entra object id of leader %s (matched by e-mail)", leader.id)
-    return LeaderMatch(leader.id, leader.name, "email", _stored(reference), stored)
+    return LeaderMatch(leader.id, leader.name, _stored(reference), stored)

@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from botbuilder.core import BotAdapter, CardFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ErrorResponseException
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.schema import Activity, ErrorResponseException
 from msrest.exceptions import ClientRequestError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -185,15 +185,6 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, seconds)
 
 
-def card_activity(card: dict[str, Any], summary: str | None = None) -> Activity:
-    """A message activity carrying one Adaptive Card (``summary`` shows in notifications)."""
-    return Activity(
-        type=ActivityTypes.message,
-        attachments=[CardFactory.adaptive_card(card)],
-        summary=summary,
-    )
-
-
 def _status_of(exc: ErrorResponseException) -> int | None:
     response = getattr(exc, "response", None)
     return getattr(response, "status_code", None)
@@ -238,10 +229,6 @@ class ProactiveSender:
         )
         self._rng = rng or random.Random()
         self._sleep = sleep
-
-    async def send_card(self, leader_id: int, card: dict[str, Any], summary: str | None = None) -> SendResult:
-        """Send one Adaptive Card to a leader."""
-        return await self.send(leader_id, card_activity(card, summary))
 
     async def send(self, leader_id: int, activity: Activity) -> SendResult:
         """Send ``activity`` to the leader's stored conversation, with limits and retries."""

@@ -15,9 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
-from bot.identity import PRELOADED_STATE_KEY, LeaderMatch, identify_leader
+from bot.identity import LeaderMatch, identify_leader
 from bot.tenants import activity_tenant_id
-from storage.bot_state import SqlAlchemyStorage, decode_item
 from storage.conversation_refs import save_reference
 
 logger = logging.getLogger(__name__)
@@ -60,20 +59,8 @@ class TurnConversationState(ConversationState):
         cached = self.get_cached_state(turn_context)
         if force or not cached or not cached.state:
             key = self.get_storage_key(turn_context)
-            preloaded = turn_context.turn_state.pop(PRELOADED_STATE_KEY, None)
-            if not force and preloaded is not None and preloaded[0] == key:
-                # Read in this turn together with the leader (see ``LederavtaleBot.contact``).
-                _key, etag, data = preloaded
-                item = None if etag is None else decode_item(key, data, etag)
-            else:
-                item = (await self._storage.read([key])).get(key)
+            item = (await self._storage.read([key])).get(key)
             turn_context.turn_state[self._context_service_key] = _LoadedState(item)
-
-    def preload_key(self, turn_context: TurnContext) -> str | None:
-        """The storage key to read along with the leader, when the storage is the database."""
-        if not isinstance(self._storage, SqlAlchemyStorage) or self.get_cached_state(turn_context):
-            return None
-        return self.get_storage_key(turn_context)
 
 
 def strip_recipient_mentions(activity: Activity) -> str:
@@ -179,7 +166,7 @@ class LederavtaleBot(TeamsActivityHandler):
             await turn_context.send_activity(texts.UNKNOWN_USER)
             return
         if contact.first:
-            await self._greet(turn_context, contact.match)
+            await self._greeter(turn_context, contact.match)
         await self._run_dialog(turn_context, contact.match)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
@@ -207,18 +194,15 @@ class LederavtaleBot(TeamsActivityHandler):
                 await turn_context.send_activity(texts.UNKNOWN_USER)
             return
         if contact.first:
-            await self._greet(turn_context, contact.match)
+            await self._greeter(turn_context, contact.match)
             await self._run_dialog(turn_context, contact.match)
 
     async def contact(self, turn_context: TurnContext) -> Contact | None:
         """Identify the sender and store or refresh their conversation reference (one session)."""
         reference = conversation_reference(turn_context.activity)
         data = reference.serialize()
-        preload = getattr(self._conversation_state, "preload_key", None)
-        state_key = preload(turn_context) if preload is not None else None
         async with self._session_factory() as session:
-            # One round trip: the leader, their stored reference and this conversation's state.
-            match = await identify_leader(turn_context, session, state_key=state_key)
+            match = await identify_leader(turn_context, session)
             if match is None:
                 return None
             stored = match.reference
@@ -239,9 +223,6 @@ class LederavtaleBot(TeamsActivityHandler):
                     if changed:
                         logger.info("Stored the conversation reference of leader %s", match.leader_id)
         return Contact(match, first)
-
-    async def _greet(self, turn_context: TurnContext, match: LeaderMatch) -> None:
-        await self._greeter(turn_context, match)
 
     async def _run_dialog(self, turn_context: TurnContext, match: LeaderMatch) -> None:
         """Continue the leader's dialog, or start the root dialog when none is running.

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agreement import service
-from agreement.service import AgreementAccess
+from agreement.answers import read_answers
+from agreement.goals import list_goals
+from agreement.opening import AgreementAccess
 from agreement.template import Template
 from storage.models import Goal, Phase
 
@@ -47,11 +48,11 @@ async def gather(session: AsyncSession, opened: AgreementAccess, phase: Phase = 
         subordinate_signed_at=a.subordinate_signed_at,
         superior_signed_at=a.superior_signed_at,
     )
-    for answer in await service.read_answers(session, opened, phase=phase):
+    for answer in await read_answers(session, opened, phase=phase):
         if answer.author_id == a.superior_id:
             view.answers[answer.question_key] = answer.text
     goal_phase = Phase.AGREEMENT
-    for goal in await service.list_goals(session, opened, phase=goal_phase):
+    for goal in await list_goals(session, opened, phase=goal_phase):
         if goal.author_id == a.superior_id:
             view.goals.setdefault(goal.section_key, []).append(goal)
             view.spring_goals.append(goal)
@@ -79,11 +80,11 @@ async def gather_preparations(session: AsyncSession, opened: AgreementAccess) ->
 
     own, other = empty(), empty()
     by_author = {opened.viewer.id: own, opened.other.id: other}
-    for answer in await service.read_answers(session, opened, phase=Phase.PREPARATION):
+    for answer in await read_answers(session, opened, phase=Phase.PREPARATION):
         target = by_author.get(answer.author_id)
         if target is not None:
             target.answers[answer.question_key] = answer.text
-    for goal in await service.list_goals(session, opened, phase=Phase.PREPARATION):
+    for goal in await list_goals(session, opened, phase=Phase.PREPARATION):
         target = by_author.get(goal.author_id)
         if target is not None:
             target.goals.setdefault(goal.section_key, []).append(goal)

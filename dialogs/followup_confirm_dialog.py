@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from botbuilder.core import MessageFactory
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from agreement import service
-from agreement.errors import AgreementError
-from agreement.service import AgreementAccess
-from dialogs.agreement_view import gather
-from dialogs.base_dialog import CancelAndHelpDialog
-from dialogs.cards.agreement import followup_card
+from agreement.steps import confirm_followup
 from bot.cards import submit, to_activity
-from dialogs.context import current_leader_id
-from dialogs.deps import DialogDeps
-from dialogs.prompts import CHOOSE, ReplyPrompt, options, reply_data
+from dialogs.agreement_view import gather
+from dialogs.cards.agreement import followup_card
+from dialogs.flow import DialogDeps, FlowDialog
+from dialogs.reply import CHOOSE, ReplyPrompt, check_option, options, reply_data
 from dialogs.texts import followup as texts
-from dialogs.validators import option_validator
-from dialogs.work import change, error_message, notify, read
 from storage.models import Phase
 
 STEPS = "followup_confirm.steps"
@@ -26,24 +19,18 @@ CONFIRM_PROMPT = "followup_confirm.confirm"
 CONFIRM_KEY = "followup_confirm.confirm"
 
 
-class FollowupConfirmDialog(CancelAndHelpDialog):
+class FollowupConfirmDialog(FlowDialog):
     """Options: agreement_id."""
 
     def __init__(self, deps: DialogDeps) -> None:
         super().__init__("FollowupConfirmDialog", deps)
         self.add_dialog(WaterfallDialog(STEPS, [self.show_step, self.confirm_step]))
-        self.add_dialog(ReplyPrompt(CONFIRM_PROMPT, option_validator))
+        self.add_dialog(ReplyPrompt(CONFIRM_PROMPT, check_option))
         self.initial_dialog_id = STEPS
 
     async def show_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Show the recorded follow-up and ask for confirmation."""
-        leader = current_leader_id(step.context)
-        try:
-            view = await read(self.deps, leader, step.options["agreement_id"],
-                              lambda s, o: gather(s, o, Phase.FOLLOWUP))
-        except AgreementError as exc:
-            await step.context.send_activity(error_message(exc))
-            return await step.end_dialog(False)
+        view = await self.read(step, lambda session, opened: gather(session, opened, Phase.FOLLOWUP))
         content = followup_card(
             view,
             [submit(texts.CONFIRM_BUTTON, reply_data(CHOOSE, CONFIRM_KEY, option="confirm"), style="positive"),
@@ -63,24 +50,14 @@ class FollowupConfirmDialog(CancelAndHelpDialog):
         if step.result["option"] == "later":
             await step.context.send_activity(texts.LATER_DONE)
             return await step.end_dialog(False)
-        leader = current_leader_id(step.context)
-
-        async def confirm(session: AsyncSession, opened: AgreementAccess):
-            return await service.confirm_followup(session, opened), opened
-
-        try:
-            both, opened = await change(self.deps, leader, step.options["agreement_id"], confirm)
-        except AgreementError as exc:
-            await step.context.send_activity(error_message(exc))
-            return await step.end_dialog(False)
+        both, opened = await self.change(step, confirm_followup)
         other = opened.other
         if both:
             done = texts.BOTH_CONFIRMED.format(year=opened.agreement.year)
             await step.context.send_activity(done)
             message = f"{texts.NOTIFY_CONFIRMED.format(name=opened.viewer.name)} {done}"
-            await notify(self.deps, step.context, other.id, other.name, MessageFactory.text(message))
+            await self.notify(step, other, MessageFactory.text(message))
         else:
             await step.context.send_activity(texts.CONFIRMED_WAITING.format(name=other.name))
-            await notify(self.deps, step.context, other.id, other.name,
-                         MessageFactory.text(texts.NOTIFY_CONFIRMED.format(name=opened.viewer.name)))
+            await self.notify(step, other, MessageFactory.text(texts.NOTIFY_CONFIRMED.format(name=opened.viewer.name)))
         return await step.end_dialog(True)

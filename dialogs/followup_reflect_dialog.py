@@ -5,18 +5,15 @@ from __future__ import annotations
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agreement.errors import AgreementError
-from agreement.service import AgreementAccess
-from dialogs.agreement_view import gather
-from dialogs.base_dialog import CancelAndHelpDialog
-from dialogs.cards.agreement import spring_goals_card
+from agreement.access import Role
+from agreement.opening import AgreementAccess
 from bot.cards import to_activity
-from dialogs.context import current_leader_id
-from dialogs.deps import DialogDeps
+from dialogs.agreement_view import AgreementView, gather
+from dialogs.cards.agreement import spring_goals_card
+from dialogs.flow import DialogDeps, FlowDialog
 from dialogs.questions import question_keys
 from dialogs.questions_dialog import QuestionsDialog
 from dialogs.texts import followup as texts
-from dialogs.work import error_message, read
 from storage.models import Phase
 
 STEPS = "followup_reflect.steps"
@@ -24,20 +21,15 @@ QUESTIONS = "followup_reflect.questions"
 
 
 async def start_followup(
-    step: WaterfallStepContext, deps: DialogDeps, phase: Phase, intro: str, questions_id: str
+    flow: FlowDialog, step: WaterfallStepContext, phase: Phase, intro: str, questions_id: str,
+    *, require: Role | None = None,
 ) -> DialogTurnResult:
     """Show the spring goals and begin the follow-up questions of ``phase`` (shared by both autumn flows)."""
-    leader = current_leader_id(step.context)
 
-    async def load(session: AsyncSession, opened: AgreementAccess):
-        view = await gather(session, opened, Phase.FOLLOWUP)
-        return opened, view
+    async def load(session: AsyncSession, opened: AgreementAccess) -> tuple[AgreementAccess, AgreementView]:
+        return opened, await gather(session, opened, Phase.FOLLOWUP)
 
-    try:
-        opened, view = await read(deps, leader, step.options["agreement_id"], load)
-    except AgreementError as exc:
-        await step.context.send_activity(error_message(exc))
-        return await step.end_dialog(False)
+    opened, view = await flow.read(step, load, require=require)
     step.values["other"] = opened.other.name
     content = spring_goals_card(view, intro.format(name=opened.other.name), texts.NO_GOALS)
     await step.context.send_activity(to_activity(content))
@@ -47,7 +39,7 @@ async def start_followup(
     )
 
 
-class FollowupReflectDialog(CancelAndHelpDialog):
+class FollowupReflectDialog(FlowDialog):
     """Options: agreement_id."""
 
     def __init__(self, deps: DialogDeps) -> None:
@@ -58,7 +50,7 @@ class FollowupReflectDialog(CancelAndHelpDialog):
 
     async def intro_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Show the spring goals, then ask the follow-up questions and about each goal."""
-        return await start_followup(step, self.deps, Phase.FOLLOWUP_PREPARATION, texts.REFLECT_INTRO, QUESTIONS)
+        return await start_followup(self, step, Phase.FOLLOWUP_PREPARATION, texts.REFLECT_INTRO, QUESTIONS)
 
     async def finish_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Thank the leader; the reflections stay private until the follow-up is recorded."""

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import logging
-
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agreement import service
 from agreement.errors import AgreementError, ConcurrentChange, NotFound
-from agreement.service import MAX_ACTIONS_PER_GOAL, AgreementAccess
-from dialogs.base_dialog import CancelAndHelpDialog
+from agreement.goals import MAX_ACTIONS_PER_GOAL, add_goal, list_goals, remove_goal, replace_goal
+from agreement.opening import AgreementAccess
 from bot.cards import to_activity
 from dialogs.cards.goals import GoalView, goals_card
 from dialogs.cards.options import free_text_card
-from dialogs.context import current_leader_id
-from dialogs.deps import DialogDeps
-from dialogs.prompts import KEEP, ReplyPrompt, options
+from dialogs.flow import DialogDeps, FlowDialog, error_message
+from dialogs.reply import KEEP, ReplyPrompt, check_actions, check_answer, check_goals_menu, options
 from dialogs.texts import common
 from dialogs.texts import goals as texts
 from dialogs.texts import questions as qtexts
-from dialogs.validators import actions_validator, answer_validator, goals_menu_validator
-from dialogs.work import change, error_message, on_changed, read
 from storage.models import Phase
-
-logger = logging.getLogger(__name__)
 
 LOOP = "goals.loop"
 MENU_PROMPT = "goals.menu"
@@ -36,42 +28,40 @@ def _view(goal, who: str | None = None) -> GoalView:
     return GoalView(goal.id, goal.title, tuple(action.text for action in goal.current_actions), who)
 
 
-class GoalsDialog(CancelAndHelpDialog):
+class GoalsDialog(FlowDialog):
     """Options: agreement_id, question (the goals field key), section_key, progress, label."""
 
     def __init__(self, dialog_id: str, deps: DialogDeps, phase: Phase) -> None:
         super().__init__(dialog_id, deps)
         self.phase = phase
         self.add_dialog(WaterfallDialog(LOOP, [self.show_step, self.choose_step, self.title_step, self.actions_step]))
-        self.add_dialog(ReplyPrompt(MENU_PROMPT, goals_menu_validator))
-        self.add_dialog(ReplyPrompt(TITLE_PROMPT, answer_validator))
-        self.add_dialog(ReplyPrompt(ACTIONS_PROMPT, actions_validator))
+        self.add_dialog(ReplyPrompt(MENU_PROMPT, check_goals_menu))
+        self.add_dialog(ReplyPrompt(TITLE_PROMPT, check_answer))
+        self.add_dialog(ReplyPrompt(ACTIONS_PROMPT, check_actions))
         self.initial_dialog_id = LOOP
 
     async def _load(self, session: AsyncSession, opened: AgreementAccess, section_key: str):
         own = [
             _view(goal)
-            for goal in await service.list_goals(session, opened, phase=self.phase, section_key=section_key)
+            for goal in await list_goals(session, opened, phase=self.phase, section_key=section_key)
             if goal.author_id == opened.viewer.id
         ]
         suggestions = []
         if self.phase is Phase.AGREEMENT:
-            for goal in await service.list_goals(session, opened, phase=Phase.PREPARATION, section_key=section_key):
+            for goal in await list_goals(session, opened, phase=Phase.PREPARATION, section_key=section_key):
                 who = qtexts.CONTEXT_OWN if goal.author_id == opened.viewer.id else opened.other.name
                 suggestions.append(_view(goal, who))
         return own, suggestions
 
+    async def _back_to_list(self, step: WaterfallStepContext, exc: AgreementError | KeyError) -> DialogTurnResult:
+        """The goal a card named is refused or gone (a stale card): say so and show the list as it is now."""
+        await step.context.send_activity(error_message(exc) if isinstance(exc, AgreementError) else common.STALE_CARD)
+        return await step.replace_dialog(LOOP, step.options)
+
     async def show_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Show the goals so far and ask what to do."""
         opts = step.options
-        leader = current_leader_id(step.context)
-        try:
-            own, suggestions = await read(
-                self.deps, leader, opts["agreement_id"], lambda s, o: self._load(s, o, opts["section_key"])
-            )
-        except AgreementError as exc:
-            await step.context.send_activity(error_message(exc))
-            return await step.end_dialog(False)
+        own, suggestions = await self.read(step, lambda s, o: self._load(s, o, opts["section_key"]))
         content = goals_card(opts["label"], opts["progress"], opts["question"], own, suggestions)
         return await step.prompt(
             MENU_PROMPT,
@@ -92,7 +82,6 @@ class GoalsDialog(CancelAndHelpDialog):
         option = choice["option"]
         if option == "done":
             return await step.end_dialog({"kind": "done"})
-        leader = current_leader_id(step.context)
         if option in ("add", "edit"):
             editing = None
             if option == "edit":
@@ -100,7 +89,7 @@ class GoalsDialog(CancelAndHelpDialog):
 
                 async def load(session: AsyncSession, opened: AgreementAccess) -> dict:
                     own = {
-                        g.id: g for g in await service.list_goals(session, opened, phase=self.phase)
+                        g.id: g for g in await list_goals(session, opened, phase=self.phase)
                         if g.author_id == opened.viewer.id
                     }
                     goal = own[goal_id]
@@ -108,12 +97,9 @@ class GoalsDialog(CancelAndHelpDialog):
                             "actions": [action.text for action in goal.current_actions]}
 
                 try:
-                    editing = await read(self.deps, leader, opts["agreement_id"], load)
+                    editing = await self.read(step, load)
                 except (AgreementError, KeyError) as exc:
-                    await step.context.send_activity(
-                        error_message(exc) if isinstance(exc, AgreementError) else common.STALE_CARD
-                    )
-                    return await step.replace_dialog(LOOP, opts)
+                    return await self._back_to_list(step, exc)
             # Kept in the dialog state, so that a restart between title and actions keeps them.
             step.values["editing"] = editing
             key = f"{opts['question']}:title"
@@ -132,30 +118,25 @@ class GoalsDialog(CancelAndHelpDialog):
         goal_id = choice["goal_id"]
 
         async def remove(session: AsyncSession, opened: AgreementAccess) -> str:
-            goals = {g.id: g for g in await service.list_goals(session, opened, phase=self.phase)}
+            goals = {g.id: g for g in await list_goals(session, opened, phase=self.phase)}
             title = goals[goal_id].title
-            await service.remove_goal(session, opened, goal_id)
-            await on_changed(session, opened, self.phase)
+            await remove_goal(session, opened, goal_id)
             return title
 
         async def use(session: AsyncSession, opened: AgreementAccess) -> str:
-            visible = {g.id: g for g in await service.list_goals(session, opened, phase=Phase.PREPARATION)}
+            visible = {g.id: g for g in await list_goals(session, opened, phase=Phase.PREPARATION)}
             source = visible[goal_id]
-            await service.add_goal(
+            await add_goal(
                 session, opened, opts["section_key"], self.phase, source.title,
                 [action.text for action in source.current_actions],
                 max_length=self.deps.settings.max_answer_length,
             )
-            await on_changed(session, opened, self.phase)
             return source.title
 
         try:
-            title = await change(self.deps, leader, opts["agreement_id"], remove if option == "remove" else use)
+            title, _ = await self.change(step, remove if option == "remove" else use)
         except (AgreementError, KeyError) as exc:
-            await step.context.send_activity(
-                error_message(exc) if isinstance(exc, AgreementError) else common.STALE_CARD
-            )
-            return await step.replace_dialog(LOOP, opts)
+            return await self._back_to_list(step, exc)
         await step.context.send_activity((texts.REMOVED if option == "remove" else texts.SAVED).format(title=title))
         return await step.replace_dialog(LOOP, opts)
 
@@ -189,29 +170,23 @@ class GoalsDialog(CancelAndHelpDialog):
         if editing and title == editing["title"] and list(lines) == editing["actions"]:
             await step.context.send_activity(texts.UNCHANGED.format(title=title))
             return await step.replace_dialog(LOOP, opts)
-        leader = current_leader_id(step.context)
         max_length = self.deps.settings.max_answer_length
 
         async def save(session: AsyncSession, opened: AgreementAccess) -> None:
             if editing:
-                await service.replace_goal(session, opened, editing["goal_id"], title, lines, max_length=max_length)
+                await replace_goal(session, opened, editing["goal_id"], title, lines, max_length=max_length)
             else:
-                await service.add_goal(session, opened, opts["section_key"], self.phase, title, lines,
-                                       max_length=max_length)
-            await on_changed(session, opened, self.phase)
+                await add_goal(session, opened, opts["section_key"], self.phase, title, lines, max_length=max_length)
 
         try:
-            await change(self.deps, leader, opts["agreement_id"], save)
+            await self.change(step, save)
         except ConcurrentChange:
             # Nothing was saved: give the leader back every word they wrote, then the goal list.
             typed = "\n".join([title, *lines])
             await step.context.send_activity(common.CONCURRENT_UNSAVED.format(text=typed))
             return await step.replace_dialog(LOOP, opts)
-        except AgreementError as exc:
-            await step.context.send_activity(error_message(exc))
-            if isinstance(exc, NotFound):
-                # The goal was changed or removed elsewhere in the meantime: show the list as it is now.
-                return await step.replace_dialog(LOOP, opts)
-            return await step.end_dialog(False)
+        except NotFound as exc:
+            # The goal was changed or removed elsewhere in the meantime.
+            return await self._back_to_list(step, exc)
         await step.context.send_activity((texts.CHANGED if editing else texts.SAVED).format(title=title))
         return await step.replace_dialog(LOOP, opts)

@@ -12,24 +12,24 @@ from botbuilder.dialogs import (
     WaterfallStepContext,
 )
 
-from agreement import service
 from agreement.access import Role
 from agreement.errors import AccessDenied, NotFound
+from agreement.opening import agreements_of, open_agreement
 from bot import actions
-from dialogs.base_dialog import (
-    CancelAndHelpDialog,
+from bot.cards import to_activity
+from dialogs.cards.menu import MenuEntry, menu_card
+from dialogs.fill_dialog import FillDialog
+from dialogs.flow import (
     Command,
+    DialogDeps,
+    FlowDialog,
     card_action_of,
     card_data,
     command_of,
+    current_leader_id,
     send_help,
     send_status,
 )
-from bot.cards import to_activity
-from dialogs.cards.menu import MenuEntry, menu_card
-from dialogs.context import current_leader_id
-from dialogs.deps import DialogDeps
-from dialogs.fill_dialog import FillDialog
 from dialogs.followup_confirm_dialog import FollowupConfirmDialog
 from dialogs.followup_record_dialog import FollowupRecordDialog
 from dialogs.followup_reflect_dialog import FollowupReflectDialog
@@ -37,12 +37,11 @@ from dialogs.next_steps import followup_start, next_step, refusal
 from dialogs.plan_dialog import PlanDialog
 from dialogs.preparation_dialog import PreparationDialog
 from dialogs.preparation_view_dialog import PreparationViewDialog
-from dialogs.prompts import REPLY, ReplyPrompt, options, refuse
 from dialogs.reading_dialog import ReadingDialog
+from dialogs.reply import REPLY, Reply, ReplyPrompt, Verdict, options, refuse
 from dialogs.review_dialog import ReviewDialog
 from dialogs.texts import common
 from dialogs.texts import menu as texts
-from dialogs.work import local, today
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +50,13 @@ MENU_PROMPT = "main.menu"
 MENU_KEY = "main.menu"
 
 
-async def menu_validator(prompt_context) -> bool:
+def check_menu(reply: Reply) -> Verdict:
     """The menu waits for a button (routed before the prompt); anything typed gets a hint."""
-    value = prompt_context.recognized.value or {}
-    return refuse(prompt_context, common.STALE_CARD_MENU if value.get("data") else common.NOT_UNDERSTOOD)
+    return refuse(common.STALE_CARD_MENU if reply.data else common.NOT_UNDERSTOOD)
 
 
-class MainDialog(CancelAndHelpDialog):
-    """Root dialog (id "MainDialog"): run it with DialogHelper.run_dialog after dialogs.context.set_leader."""
+class MainDialog(FlowDialog):
+    """Root dialog (id "MainDialog"): run it with DialogHelper.run_dialog after dialogs.flow.set_leader."""
 
     def __init__(self, deps: DialogDeps) -> None:
         super().__init__("MainDialog", deps)
@@ -79,7 +77,7 @@ class MainDialog(CancelAndHelpDialog):
         for dialog in {id(d): d for d in (*self.flows.values(), self.reading)}.values():
             self.add_dialog(dialog)
         self.add_dialog(WaterfallDialog(MAIN, [self.choose_step, self.dispatch_step, self.finish_step]))
-        self.add_dialog(ReplyPrompt(MENU_PROMPT, menu_validator))
+        self.add_dialog(ReplyPrompt(MENU_PROMPT, check_menu, stale_message=None))
         self.initial_dialog_id = MAIN
 
     async def on_route(self, inner_dc: DialogContext, data: dict) -> DialogTurnResult:
@@ -118,9 +116,9 @@ class MainDialog(CancelAndHelpDialog):
     async def menu_activity(self, step: WaterfallStepContext):
         """The menu card for the leader of this turn."""
         leader = current_leader_id(step.context)
-        day = today(self.deps)
+        day = self.deps.today()
         async with self.deps.session_factory() as session:
-            agreements = await service.agreements_of(session, leader, day.year)
+            agreements = await agreements_of(session, leader, day.year)
             starts = await followup_start(session, day.year, self.deps.settings.timezone)
         entries = []
         for opened in agreements:
@@ -132,7 +130,7 @@ class MainDialog(CancelAndHelpDialog):
                     as_superior=opened.role is Role.SUPERIOR,
                     other_name=opened.other.name,
                     status=opened.status.label,
-                    meeting=common.format_when(local(self.deps, meeting)) if meeting else None,
+                    meeting=common.format_when(self.deps.local(meeting)) if meeting else None,
                     next_text=upcoming.text,
                     next_actions=upcoming.actions,
                 )
@@ -171,7 +169,7 @@ class MainDialog(CancelAndHelpDialog):
         leader = current_leader_id(step.context)
         try:
             async with self.deps.session_factory() as session:
-                opened = await service.open_agreement(session, leader, agreement_id)
+                opened = await open_agreement(session, leader, agreement_id)
         except (AccessDenied, NotFound):
             logger.info("Leader %s refused agreement %s", leader, agreement_id)
             await step.context.send_activity(common.NO_ACCESS)

@@ -9,12 +9,12 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
-from agreement.service import AgreementAccess
+from agreement.calendar import CalendarError, build_calendar, load_calendar
+from agreement.opening import AgreementAccess
 from agreement.status import both_prepared, followup_done, is_signed
 from bot import actions
 from dialogs.texts import common
 from dialogs.texts import menu as texts
-from agreement.calendar import CalendarError, build_calendar, load_calendar
 
 logger = logging.getLogger(__name__)
 

@@ -5,52 +5,38 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from agreement import service
 from agreement.access import Role
-from agreement.errors import AccessDenied, AgreementError
-from agreement.service import AgreementAccess
+from agreement.steps import plan_meeting
 from bot import actions
-from dialogs.base_dialog import CancelAndHelpDialog
 from bot.cards import submit, to_activity
 from dialogs.cards.message import message_card
 from dialogs.cards.plan import plan_card
-from dialogs.context import current_leader_id
-from dialogs.deps import DialogDeps
-from dialogs.prompts import ReplyPrompt, options
+from dialogs.flow import DialogDeps, FlowDialog
+from dialogs.reply import ReplyPrompt, check_meeting, options
 from dialogs.texts import common
 from dialogs.texts import plan as texts
-from dialogs.validators import meeting_validator
-from dialogs.work import change, error_message, just_opened, local, notify, read, today
 
 STEPS = "plan.steps"
 WHEN_PROMPT = "plan.when"
 WHEN_KEY = "plan.when"
 
 
-class PlanDialog(CancelAndHelpDialog):
+class PlanDialog(FlowDialog):
     """Options: agreement_id."""
 
     def __init__(self, deps: DialogDeps) -> None:
         super().__init__("PlanDialog", deps)
         self.add_dialog(WaterfallDialog(STEPS, [self.ask_step, self.save_step]))
-        self.add_dialog(ReplyPrompt(WHEN_PROMPT, meeting_validator))
+        self.add_dialog(ReplyPrompt(WHEN_PROMPT, check_meeting))
         self.initial_dialog_id = STEPS
 
     async def ask_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Ask for the date and time (showing the current ones when moving the meeting)."""
-        leader = current_leader_id(step.context)
-        try:
-            opened = await read(self.deps, leader, step.options["agreement_id"], just_opened)
-            if opened.role is not Role.SUPERIOR:
-                raise AccessDenied("only the superior plans the conversation")
-        except AgreementError as exc:
-            await step.context.send_activity(error_message(exc))
-            return await step.end_dialog(False)
+        opened = await self.open(step, require=Role.SUPERIOR)
         meeting = opened.agreement.meeting_at
-        current = local(self.deps, meeting) if meeting is not None else None
-        day = today(self.deps)
+        current = self.deps.local(meeting) if meeting is not None else None
+        day = self.deps.today()
         content = plan_card(opened.other.name, WHEN_KEY, current, day,
                             common.format_when(current) if current else None)
         return await step.prompt(
@@ -64,25 +50,13 @@ class PlanDialog(CancelAndHelpDialog):
         when = datetime.fromisoformat(step.result["when"])
         # Stored in UTC: SQLite keeps the wall time of a timestamp but not its offset.
         stored = when.astimezone(timezone.utc)
-        leader = current_leader_id(step.context)
-        agreement_id = step.options["agreement_id"]
-
-        async def plan(session: AsyncSession, opened: AgreementAccess) -> AgreementAccess:
-            await service.plan_meeting(session, opened, stored)
-            return opened
-
-        try:
-            opened = await change(self.deps, leader, agreement_id, plan)
-        except AgreementError as exc:
-            await step.context.send_activity(error_message(exc))
-            return await step.end_dialog(False)
+        _, opened = await self.change(step, lambda session, opened: plan_meeting(session, opened, stored))
         said = common.format_when(when)
         other = opened.other
-        prepare = [submit(texts.NOTIFY_BUTTON, actions.submit_data(actions.PREPARE, agreement_id))]
+        prepare = [submit(texts.NOTIFY_BUTTON, actions.submit_data(actions.PREPARE, opened.agreement.id))]
         await step.context.send_activity(
             to_activity(message_card(texts.DONE.format(name=other.name, when=said), prepare))
         )
         message = texts.NOTIFY.format(name=opened.viewer.name, when=said)
-        await notify(self.deps, step.context, other.id, other.name,
-                     to_activity(message_card(message, prepare), summary=message))
+        await self.notify(step, other, to_activity(message_card(message, prepare), summary=message))
         return await step.end_dialog(True)

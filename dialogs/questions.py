@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from agreement.service import GOAL_FOLLOWUP_PREFIX
+from agreement.answers import GOAL_FOLLOWUP_PREFIX
 from agreement.template import FieldKind, Template
 from dialogs.texts import questions as texts
 from storage.models import Goal, Phase

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agreement import service
+from agreement.answers import read_answers, save_answer, save_choice
 from agreement.errors import AgreementError, AnswerEmpty, AnswerTooLong, ConcurrentChange, InvalidChoice
-from agreement.service import AgreementAccess
+from agreement.goals import list_goals
+from agreement.opening import AgreementAccess
 from agreement.status import both_prepared
 from agreement.template import AnswerSection, FieldKind, Template
-from dialogs.base_dialog import CancelAndHelpDialog
 from bot.cards import to_activity
 from dialogs.cards.questions import (
     ContextEntry,
@@ -28,15 +28,12 @@ from dialogs.cards.questions import (
     statement_lines,
     text_question_card,
 )
-from dialogs.context import current_leader_id
-from dialogs.deps import DialogDeps
+from dialogs.flow import DialogDeps, FlowDialog, error_message
 from dialogs.goals_dialog import GoalsDialog
-from dialogs.prompts import ANSWER, CHOOSE, ReplyPrompt, options
 from dialogs.questions import Question, describe
+from dialogs.reply import ANSWER, CHOOSE, ReplyPrompt, check_answer, check_choice, options
 from dialogs.texts import common
 from dialogs.texts import questions as texts
-from dialogs.validators import answer_validator, choice_validator
-from dialogs.work import change, error_message, on_changed, read
 from storage.models import Goal, Phase
 
 logger = logging.getLogger(__name__)
@@ -57,7 +54,7 @@ class _Asked:
     context: tuple[ContextEntry, ...]
 
 
-class QuestionsDialog(CancelAndHelpDialog):
+class QuestionsDialog(FlowDialog):
     """Options: agreement_id, keys (question keys in order), index. Ends with True when all are answered."""
 
     def __init__(self, dialog_id: str, deps: DialogDeps, phase: Phase, context_phase: Phase | None = None) -> None:
@@ -65,8 +62,8 @@ class QuestionsDialog(CancelAndHelpDialog):
         self.phase = phase
         self.context_phase = context_phase
         self.add_dialog(WaterfallDialog(LOOP, [self.ask_step, self.save_step]))
-        self.add_dialog(ReplyPrompt(TEXT_PROMPT, answer_validator))
-        self.add_dialog(ReplyPrompt(CHOICE_PROMPT, choice_validator))
+        self.add_dialog(ReplyPrompt(TEXT_PROMPT, check_answer))
+        self.add_dialog(ReplyPrompt(CHOICE_PROMPT, check_choice))
         self.add_dialog(GoalsDialog(GOALS, deps, phase))
         self.initial_dialog_id = LOOP
 
@@ -75,7 +72,7 @@ class QuestionsDialog(CancelAndHelpDialog):
         return texts.CONTEXT_REFLECTION if self.context_phase is Phase.FOLLOWUP_PREPARATION else texts.CONTEXT_PREPARATION
 
     async def _spring_goals(self, session: AsyncSession, opened: AgreementAccess) -> dict[int, Goal]:
-        return {g.id: g for g in await service.list_goals(session, opened, phase=Phase.AGREEMENT)}
+        return {g.id: g for g in await list_goals(session, opened, phase=Phase.AGREEMENT)}
 
     def _lines(self, opened: AgreementAccess, question: Question, text: str) -> tuple[str, ...]:
         if question.kind == FieldKind.PLATFORM_CHOICE.value:
@@ -92,10 +89,10 @@ class QuestionsDialog(CancelAndHelpDialog):
             # other leader's is shown once both have marked their preparation done.
             if not both_prepared(agreement):
                 return ()
-            answers = await service.read_answers(session, opened, phase=self.context_phase, keys=[question.key])
+            answers = await read_answers(session, opened, phase=self.context_phase, keys=[question.key])
             text = next((a.text for a in answers if a.author_id == other.id), None)
             return (ContextEntry(other.name, self._lines(opened, question, text) if text else ()),)
-        answers = await service.read_answers(session, opened, phase=self.context_phase, keys=[question.key])
+        answers = await read_answers(session, opened, phase=self.context_phase, keys=[question.key])
         by_author = {answer.author_id: answer.text for answer in answers}
         own = by_author.get(opened.viewer.id)
         entries = [ContextEntry(texts.CONTEXT_OWN, self._lines(opened, question, own) if own else ())]
@@ -118,7 +115,7 @@ class QuestionsDialog(CancelAndHelpDialog):
         previous = describe(opened.template, keys[index - 1], goals) if index > 0 else None
         current = None
         if question.kind != FieldKind.GOALS.value:
-            for answer in await service.read_answers(session, opened, phase=self.phase, keys=[question.key]):
+            for answer in await read_answers(session, opened, phase=self.phase, keys=[question.key]):
                 if answer.author_id == opened.viewer.id:
                     current = answer.text
         return _Asked(
@@ -136,14 +133,12 @@ class QuestionsDialog(CancelAndHelpDialog):
         keys, index = opts["keys"], opts["index"]
         if index >= len(keys):
             return await step.end_dialog(True)
-        leader = current_leader_id(step.context)
         try:
-            asked = await read(self.deps, leader, opts["agreement_id"], lambda s, o: self._load(s, o, keys, index))
-        except (AgreementError, KeyError) as exc:
-            logger.info("Question %s of agreement %s cannot be asked: %s", index, opts["agreement_id"], type(exc).__name__)
-            await step.context.send_activity(
-                error_message(exc) if isinstance(exc, AgreementError) else common.INVALID_STATE
-            )
+            asked = await self.read(step, lambda s, o: self._load(s, o, keys, index))
+        except KeyError:
+            # A spring goal asked about in the autumn has gone, or the template has changed.
+            logger.info("Question %s of agreement %s cannot be asked", index, opts["agreement_id"])
+            await step.context.send_activity(common.INVALID_STATE)
             return await step.end_dialog(False)
         question = asked.question
         if asked.new_section:
@@ -185,29 +180,17 @@ class QuestionsDialog(CancelAndHelpDialog):
         if not reply:
             return await step.end_dialog(False)
         key = opts["keys"][opts["index"]]
-        leader = current_leader_id(step.context)
         max_length = self.deps.settings.max_answer_length
 
         async def save(session: AsyncSession, opened: AgreementAccess) -> None:
-            before = None
-            if self.phase is Phase.AGREEMENT and opened.agreement.filled_at is not None:
-                before = next(
-                    (a.text for a in await service.read_answers(session, opened, phase=self.phase, keys=[key])
-                     if a.author_id == opened.viewer.id),
-                    None,
-                )
             if reply["kind"] == CHOOSE:
-                answer = await service.save_choice(session, opened, key, self.phase, reply["keys"])
+                await save_choice(session, opened, key, self.phase, reply["keys"])
             else:
-                answer = await service.save_answer(
-                    session, opened, key, self.phase, reply["text"], max_length=max_length
-                )
-            if answer.text != before:
-                await on_changed(session, opened, self.phase)
+                await save_answer(session, opened, key, self.phase, reply["text"], max_length=max_length)
 
         if reply["kind"] in (ANSWER, CHOOSE):
             try:
-                await change(self.deps, leader, opts["agreement_id"], save)
+                await self.change(step, save)
             except (AnswerEmpty, AnswerTooLong, InvalidChoice, ConcurrentChange) as exc:
                 await step.context.send_activity(error_message(exc))
                 return await step.replace_dialog(LOOP, opts)

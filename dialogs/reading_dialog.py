@@ -5,10 +5,9 @@ from __future__ import annotations
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
 from agreement.template import Template
-from dialogs.base_dialog import CancelAndHelpDialog, template_for_help
 from bot.cards import to_activity
 from dialogs.cards.reading import reading_card, reading_overview_card
-from dialogs.deps import DialogDeps
+from dialogs.flow import DialogDeps, FlowDialog, template_for_help
 
 SHOW = "reading.show"
 
@@ -19,7 +18,7 @@ async def send_all_reading(turn_context, template: Template) -> None:
         await turn_context.send_activity(to_activity(reading_card(template, section, navigation=False)))
 
 
-class ReadingDialog(CancelAndHelpDialog):
+class ReadingDialog(FlowDialog):
     """Options: section (a reading section key) or nothing for the list of sections."""
 
     def __init__(self, deps: DialogDeps) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity
 
-from agreement import service
 from agreement.access import Role
-from dialogs.deps import DialogDeps
+from agreement.opening import agreements_of, get_leader
+from dialogs.flow import DialogDeps
 from dialogs.next_steps import followup_start, next_step
 from dialogs.texts import common
 from dialogs.texts import welcome as texts
-from dialogs.work import local, today
 
 
 def first_name(name: str) -> str:
@@ -25,11 +24,11 @@ async def welcome_text(deps: DialogDeps, leader_id: int) -> str:
 
     Only status, meeting time and the next step are named, never anything written in an agreement.
     """
-    day = today(deps)
+    day = deps.today()
     async with deps.session_factory() as session:
-        leader = await service.get_leader(session, leader_id)
+        leader = await get_leader(session, leader_id)
         name = leader.name
-        agreements = await service.agreements_of(session, leader_id, day.year)
+        agreements = await agreements_of(session, leader_id, day.year)
         starts = await followup_start(session, day.year, deps.settings.timezone)
         lines = []
         for opened in agreements:
@@ -39,7 +38,7 @@ async def welcome_text(deps: DialogDeps, leader_id: int) -> str:
             )
             meeting = opened.agreement.meeting_at
             if meeting is not None and opened.agreement.filled_at is None:
-                line += " " + texts.MEETING.format(when=common.format_when(local(deps, meeting)))
+                line += " " + texts.MEETING.format(when=common.format_when(deps.local(meeting)))
             lines.append("- " + line)
     parts = [texts.GREETING.format(first_name=first_name(name)), texts.ABOUT]
     if lines:

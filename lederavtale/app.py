@@ -17,7 +17,7 @@ from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agreement.template import validate_all_templates
-from bot.adapter import Outbound, open_outbound
+from bot.adapter import open_outbound
 from bot.http import (
     ADAPTER,
     BOT,
@@ -32,8 +32,7 @@ from bot.identity import LeaderMatch
 from bot.proactive import ProactiveSender
 from bot.settings import Settings
 from bot.teams_bot import Greeter, LeaderSetter, LederavtaleBot, TurnConversationState
-from dialogs.context import set_leader
-from dialogs.deps import DialogDeps
+from dialogs.flow import DialogDeps, set_leader
 from dialogs.main_dialog import MainDialog
 from dialogs.welcome import welcome_activity
 from scheduler.service import ReminderScheduler
@@ -56,10 +55,6 @@ class DialogWiring:
 #: Builds the dialogs from the service's collaborators.
 DialogFactory = Callable[[async_sessionmaker[AsyncSession], Settings, "SenderNotifier"], DialogWiring]
 
-SESSION_FACTORY = web.AppKey("session_factory", async_sessionmaker)
-STORAGE = web.AppKey("storage", SqlAlchemyStorage)
-OUTBOUND = web.AppKey("outbound", Outbound)
-SCHEDULER = web.AppKey("scheduler", ReminderScheduler)
 DIALOG_FACTORY = web.AppKey("dialog_factory", Callable[..., DialogWiring])
 
 
@@ -115,9 +110,6 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         outbound.adapter.on_turn_error = on_turn_error
         wiring = app[DIALOG_FACTORY](session_factory, settings, SenderNotifier(outbound.sender))
         app[ENGINE] = engine
-        app[SESSION_FACTORY] = session_factory
-        app[STORAGE] = storage
-        app[OUTBOUND] = outbound
         app[ADAPTER] = outbound.adapter
         app[BOT] = LederavtaleBot(
             session_factory=session_factory,
@@ -131,7 +123,6 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             scheduler = ReminderScheduler(settings, session_factory, outbound.sender)
             scheduler.start()
             stack.push_async_callback(_close_scheduler, scheduler)
-            app[SCHEDULER] = scheduler
         logger.info(
             "Bot service ready (%s mode)", "local, unauthenticated" if settings.local_mode else "authenticated"
         )

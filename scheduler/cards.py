@@ -1,4 +1,4 @@
-"""Adaptive Cards (1.5) for reminder messages: one card per leader per day.
+"""The reminder cards' content, one card per leader per day, built from the kit in :mod:`bot.cards`.
 
 The cards are built from a planned :class:`~scheduler.planner.Message`, the snapshot it was
 planned from (names, statuses, dates) and, for the autumn post, the follow-up content read
@@ -9,20 +9,16 @@ the right agreement.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from agreement.status import AgreementStatus
 from bot import actions
+from bot.cards import MAX_CARD_BYTES, Element, card, card_size, container, flow_buttons, heading, text
 from scheduler import texts
 from scheduler.planner import AgreementInfo, Kind, Message, PlannedItem, Snapshot
 
-CARD_VERSION = "1.5"
-CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-#: Teams refuses messages over about 28 KB; stay well under it.
-MAX_CARD_BYTES = 24_000
 #: Rows listed per section before "... and N more".
 MAX_ROWS = 40
 
@@ -44,30 +40,6 @@ class FollowupContent:
     intro: str | None
     questions: tuple[str, ...]
     goals: tuple[GoalView, ...]
-
-
-# --- small element builders --------------------------------------------------------------
-
-
-def _text(text: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": text, "wrap": True, **style}
-
-
-def _heading(text: str) -> dict[str, Any]:
-    return _text(text, weight="Bolder", size="Medium")
-
-
-def _button(action: str, agreement_id: int) -> dict[str, Any]:
-    return {
-        "type": "ActionSet",
-        "actions": [
-            {"type": "Action.Submit", "title": texts.BUTTONS[action], "data": actions.submit_data(action, agreement_id)}
-        ],
-    }
-
-
-def _section(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
 
 
 # --- what the superior should do next ----------------------------------------------------
@@ -98,35 +70,45 @@ def followup_action(agreement: AgreementInfo) -> str | None:
 # --- sections ------------------------------------------------------------------------------
 
 
-def _limited(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _button(action: str, agreement_id: int) -> Element:
+    return flow_buttons(texts.BUTTONS, [action], agreement_id)
+
+
+def _section(title: str, items: list[Element]) -> Element:
+    return container([heading(title, size="Medium"), *items], separator=True)
+
+
+def _row(title: str, agreement: AgreementInfo, *more: Element) -> Element:
+    """One agreement in a list: who, its status, and what follows (a button or who is awaited)."""
+    status = text(texts.ROW_STATUS.format(status=agreement.status.label), subtle=True, spacing="None")
+    return container([text(title, bold=True), status, *more], spacing="Medium")
+
+
+def _limited(rows: list[Element]) -> list[Element]:
     if len(rows) <= MAX_ROWS:
         return rows
-    return rows[:MAX_ROWS] + [_text(texts.MORE_ROWS.format(count=len(rows) - MAX_ROWS), isSubtle=True)]
+    return rows[:MAX_ROWS] + [text(texts.MORE_ROWS.format(count=len(rows) - MAX_ROWS), subtle=True)]
 
 
-def _superior_rows(items: tuple[PlannedItem, ...], snapshot: Snapshot, next_action) -> list[dict[str, Any]]:
+def _superior_rows(items: tuple[PlannedItem, ...], snapshot: Snapshot, next_action) -> list[Element]:
     rows = []
     for item in items:
         agreement = snapshot.agreement(item.agreement_id)
         subordinate = snapshot.leaders[agreement.subordinate_id].name
-        row = [
-            _text(subordinate, weight="Bolder"),
-            _text(texts.ROW_STATUS.format(status=agreement.status.label), isSubtle=True, spacing="None"),
-        ]
         action = next_action(agreement)
         if action is None:
-            row.append(_text(texts.ROW_WAITING_FOR.format(name=subordinate), isSubtle=True, spacing="None"))
+            then = text(texts.ROW_WAITING_FOR.format(name=subordinate), subtle=True, spacing="None")
         else:
-            row.append(_button(action, agreement.id))
-        rows.append({"type": "Container", "spacing": "Medium", "items": row})
+            then = _button(action, agreement.id)
+        rows.append(_row(subordinate, agreement, then))
     return _limited(rows)
 
 
-def _superior_list(heading: str, body: str, items, snapshot: Snapshot, next_action) -> dict[str, Any]:
-    return _section([_heading(heading), _text(body), *_superior_rows(items, snapshot, next_action)])
+def _superior_list(title: str, body: str, items, snapshot: Snapshot, next_action) -> Element:
+    return _section(title, [text(body), *_superior_rows(items, snapshot, next_action)])
 
 
-def _escalation(items: tuple[PlannedItem, ...], snapshot: Snapshot, deadline: str) -> dict[str, Any]:
+def _escalation(items: tuple[PlannedItem, ...], snapshot: Snapshot, deadline: str) -> Element:
     rows = []
     for item in items:
         agreement = snapshot.agreement(item.agreement_id)
@@ -134,70 +116,62 @@ def _escalation(items: tuple[PlannedItem, ...], snapshot: Snapshot, deadline: st
             superior=snapshot.leaders[agreement.superior_id].name,
             subordinate=snapshot.leaders[agreement.subordinate_id].name,
         )
-        rows.append(
-            {
-                "type": "Container",
-                "spacing": "Medium",
-                "items": [
-                    _text(pair, weight="Bolder"),
-                    _text(texts.ROW_STATUS.format(status=agreement.status.label), isSubtle=True, spacing="None"),
-                ],
-            }
-        )
-    return _section(
-        [_heading(texts.ESCALATION_HEADING), _text(texts.ESCALATION_BODY.format(deadline=deadline)), *_limited(rows)]
-    )
+        rows.append(_row(pair, agreement))
+    return _section(texts.ESCALATION_HEADING, [text(texts.ESCALATION_BODY.format(deadline=deadline)), *_limited(rows)])
 
 
-def _meeting_prep(message: Message, snapshot: Snapshot) -> dict[str, Any]:
+def _meeting_prep(message: Message, snapshot: Snapshot) -> Element:
     calendar = snapshot.calendar
-    items: list[dict[str, Any]] = [_heading(texts.PREP_HEADING)]
+    items: list[Element] = []
     for item in message.items_of(Kind.MEETING_PREP):
         agreement = snapshot.agreement(item.agreement_id)
         other = snapshot.leaders[agreement.other(message.recipient_id)].name
         local = agreement.meeting_at.astimezone(calendar.timezone)
         when = texts.PREP_WHEN.format(weekday=texts.weekday_day_month(local.date()), clock=texts.clock(local))
-        items.append(_text(texts.PREP_BODY.format(other=other, when=when)))
+        items.append(text(texts.PREP_BODY.format(other=other, when=when)))
         items.append(_button(actions.PREPARE, agreement.id))
-    items.append(_text(texts.PREP_PRIVATE, isSubtle=True))
-    return _section(items)
+    items.append(text(texts.PREP_PRIVATE, subtle=True))
+    return _section(texts.PREP_HEADING, items)
+
+
+def _goals(goals: tuple[GoalView, ...]) -> list[Element]:
+    items = [text(texts.FOLLOWUP_GOALS)]
+    for goal in goals:
+        items.append(text(texts.FOLLOWUP_GOAL.format(section=goal.section, title=goal.title), bold=True, spacing="Small"))
+        items.extend(text(texts.FOLLOWUP_ACTION_BULLET.format(text=action), spacing="None") for action in goal.actions)
+    return items
 
 
 def _followup_post(
     message: Message, snapshot: Snapshot, content: Mapping[int, FollowupContent], with_goals: bool
-) -> dict[str, Any]:
+) -> Element:
     calendar = snapshot.calendar
-    items: list[dict[str, Any]] = [_heading(texts.FOLLOWUP_HEADING)]
+    items: list[Element] = []
     shown_texts: set[tuple] = set()
     for item in message.items_of(Kind.FOLLOWUP_START):
         post = content[item.agreement_id]
         form_text = (post.paragraphs, post.intro, post.questions)
         if form_text not in shown_texts:  # the form's text once per template, not once per agreement
             shown_texts.add(form_text)
-            items.extend(_text(paragraph) for paragraph in post.paragraphs)
+            items.extend(text(paragraph) for paragraph in post.paragraphs)
             if post.intro:
-                items.append(_text(post.intro))
-            items.extend(_text(f"• {question}", spacing="Small") for question in post.questions)
-    items.append(_text(texts.FOLLOWUP_DEADLINE.format(deadline=texts.day_month(calendar.followup_deadline))))
+                items.append(text(post.intro))
+            items.extend(text(f"• {question}", spacing="Small") for question in post.questions)
+    items.append(text(texts.FOLLOWUP_DEADLINE.format(deadline=texts.day_month(calendar.followup_deadline))))
     for item in message.items_of(Kind.FOLLOWUP_START):
         agreement = snapshot.agreement(item.agreement_id)
         other = snapshot.leaders[agreement.other(message.recipient_id)].name
-        block: list[dict[str, Any]] = [_text(texts.FOLLOWUP_WITH.format(other=other), weight="Bolder")]
+        block: list[Element] = [text(texts.FOLLOWUP_WITH.format(other=other), bold=True)]
         goals = content[item.agreement_id].goals
         if not with_goals:
-            block.append(_text(texts.FOLLOWUP_GOALS_TOO_MANY, isSubtle=True))
+            block.append(text(texts.FOLLOWUP_GOALS_TOO_MANY, subtle=True))
         elif not goals:
-            block.append(_text(texts.FOLLOWUP_NO_GOALS, isSubtle=True))
+            block.append(text(texts.FOLLOWUP_NO_GOALS, subtle=True))
         else:
-            block.append(_text(texts.FOLLOWUP_GOALS))
-            for goal in goals:
-                block.append(_text(texts.FOLLOWUP_GOAL.format(section=goal.section, title=goal.title), weight="Bolder", spacing="Small"))
-                block.extend(
-                    _text(texts.FOLLOWUP_ACTION_BULLET.format(text=action), spacing="None") for action in goal.actions
-                )
+            block += _goals(goals)
         block.append(_button(actions.FOLLOWUP_REFLECT, agreement.id))
-        items.append({"type": "Container", "spacing": "Medium", "items": block})
-    return _section(items)
+        items.append(container(block, spacing="Medium"))
+    return _section(texts.FOLLOWUP_HEADING, items)
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -206,7 +180,7 @@ def _followup_post(
 def _body(message: Message, snapshot: Snapshot, content: Mapping[int, FollowupContent], with_goals: bool) -> list:
     calendar = snapshot.calendar
     q1_deadline = texts.day_month(calendar.q1_deadline)
-    body: list[dict[str, Any]] = [_text(texts.CARD_TITLE.format(year=snapshot.year), weight="Bolder", size="Large")]
+    body: list[Element] = [heading(texts.CARD_TITLE.format(year=snapshot.year))]
     for kind in message.kinds:
         items = message.items_of(kind)
         if kind is Kind.KICKOFF:
@@ -238,11 +212,6 @@ def _body(message: Message, snapshot: Snapshot, content: Mapping[int, FollowupCo
     return body
 
 
-def card_size(card: Mapping[str, Any]) -> int:
-    """The card's size in bytes as sent (compact JSON, UTF-8)."""
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-
-
 def reminder_card(
     message: Message, snapshot: Snapshot, content: Mapping[int, FollowupContent] | None = None
 ) -> dict[str, Any]:
@@ -251,11 +220,10 @@ def reminder_card(
     missing = [item.agreement_id for item in message.items_of(Kind.FOLLOWUP_START) if item.agreement_id not in content]
     if missing:
         raise ValueError(f"no follow-up content for agreement(s) {missing}")
-    card = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "fallbackText": texts.FALLBACK}
-    card["body"] = _body(message, snapshot, content, with_goals=True)
-    if card_size(card) > MAX_CARD_BYTES and Kind.FOLLOWUP_START in message.kinds:
-        card["body"] = _body(message, snapshot, content, with_goals=False)
-    return card
+    full = card(_body(message, snapshot, content, with_goals=True), fallback=texts.FALLBACK)
+    if card_size(full) > MAX_CARD_BYTES and Kind.FOLLOWUP_START in message.kinds:
+        return card(_body(message, snapshot, content, with_goals=False), fallback=texts.FALLBACK)
+    return full
 
 
 def summary(message: Message) -> str:

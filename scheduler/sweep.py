@@ -33,9 +33,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agreement.errors import AgreementError
-from agreement.service import list_goals, open_agreement
+from agreement.goals import list_goals
+from agreement.opening import open_agreement
 from agreement.template import FieldKind, TemplateError
-from bot.proactive import SendResult, SendStatus, card_activity
+from bot.cards import to_activity
+from bot.proactive import SendResult, SendStatus
 from bot.settings import Settings
 from agreement.calendar import zone
 from scheduler.cards import FollowupContent, GoalView, reminder_card, summary
@@ -209,7 +211,7 @@ async def render(
     if followups:
         async with session_factory() as session:
             content = await load_followup_content(session, message.recipient_id, followups)
-    return card_activity(reminder_card(message, snapshot, content), summary(message))
+    return to_activity(reminder_card(message, snapshot, content), summary=summary(message))
 
 
 async def plan_due(

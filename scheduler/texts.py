@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot import actions
+
 MONTHS = (
     "januar", "februar", "mars", "april", "mai", "juni",
     "juli", "august", "september", "oktober", "november", "desember",
@@ -77,14 +79,13 @@ ROW_STATUS = "Status: {status}"
 ROW_WAITING_FOR = "Venter på {name}"
 MORE_ROWS = "… og {count} til. Skriv «status» for å se alle."
 BUTTONS = {
-    "plan": "Planlegg samtalen",
-    "prepare": "Start forberedelsen",
-    "fill": "Fyll ut avtalen",
-    "review": "Gå gjennom avtalen",
-    "sign": "Signer avtalen",
-    "followup_reflect": "Start oppfølgingen",
-    "followup_record": "Registrer oppfølgingen",
-    "followup_confirm": "Bekreft oppfølgingen",
+    actions.PLAN: "Planlegg samtalen",
+    actions.PREPARE: "Start forberedelsen",
+    actions.FILL: "Fyll ut avtalen",
+    actions.SIGN: "Signer avtalen",
+    actions.FOLLOWUP_REFLECT: "Start oppfølgingen",
+    actions.FOLLOWUP_RECORD: "Registrer oppfølgingen",
+    actions.FOLLOWUP_CONFIRM: "Bekreft oppfølgingen",
 }
 
 # --- command line (for HR and operators) ----------------------------------------------

@@ -91,11 +91,6 @@ def _encode(key: str, item: object) -> str:
     return json.dumps(flat)
 
 
-def decode_item(key: str, data: str, etag: str) -> object:
-    """A stored item as ``read`` returns it (for a row read along with other data)."""
-    return _decode(key, data, etag)
-
-
 def _decode(key: str, data: str, etag: str) -> object:
     try:
         document = json.loads(data)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
-
-_STOCK_SQLITE = "sqlite+aiosqlite://"
-
 #: The embedded default: a SQLite file beside the working directory.
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/lederavtale.db"
+#: How long a SQLite connection waits for another connection's (or process's) lock.
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+
+_SQLITE_FILE_PREFIX = "sqlite+aiosqlite:///"
+_WAL_RETRY_SECONDS = 0.05
 
 
 def normalise_database_url(url: str) -> str:
@@ -33,41 +39,60 @@ def normalise_database_url(url: str) -> str:
 
 def ensure_sqlite_directory(url: str) -> None:
     """Create the parent folder of a file-based SQLite database."""
-    prefix = "sqlite+aiosqlite:///"
-    if url.startswith(prefix):
-        path = url[len(prefix):]
+    if url.startswith(_SQLITE_FILE_PREFIX):
+        path = url[len(_SQLITE_FILE_PREFIX):]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(database_url: str, *, lean_sqlite: bool = True, **kwargs) -> AsyncEngine:
-    """Create an async engine; SQLite gets foreign keys, WAL and a busy timeout.
+def _use_wal(cursor: Any, timeout: float) -> None:
+    """Switch the file to write-ahead logging, unless it is in WAL already (the file keeps the mode)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0] in ("wal", "memory"):
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            logger.info("SQLite database switched to write-ahead logging")
+            return
+        except sqlite3.OperationalError:
+            # While another connection writes in the old journal mode, SQLite refuses the switch
+            # at once, busy timeout or not (waiting could deadlock). Only a new file meets this,
+            # once, so the short blocking wait is acceptable.
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
 
-    ``sqlite+aiosqlite`` URLs use :mod:`storage.sqlite_async` (statements in the event loop's
-    thread, in-process writers queued) unless ``lean_sqlite`` is False.
-    """
-    url = normalise_database_url(database_url)
-    if url.startswith("sqlite"):
-        ensure_sqlite_directory(url)
-        kwargs.setdefault("connect_args", {"timeout": 30})
-        if lean_sqlite and url.startswith(_STOCK_SQLITE):
-            from storage.sqlite_async import DRIVER
 
-            url = f"sqlite+{DRIVER}://" + url[len(_STOCK_SQLITE):]
-        engine = create_async_engine(url, **kwargs)
+def _sqlite_pragmas(timeout: float) -> Callable[[Any, Any], None]:
+    """The connect hook: foreign keys, WAL, and commits without fsync (WAL's ``synchronous=NORMAL``)."""
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
-            cursor = dbapi_connection.cursor()
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
             cursor.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in url:
-                cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor, timeout)
             cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
             cursor.close()
 
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    return on_connect
+
+
+def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite (stock ``sqlite+aiosqlite``) gets foreign keys, WAL and a busy timeout."""
+    url = normalise_database_url(database_url)
+    if not url.startswith("sqlite"):
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_async_engine(url, **kwargs)
+    ensure_sqlite_directory(url)
+    # sqlite3's timeout is SQLite's busy timeout, set as the connection opens: before the WAL
+    # switch, which may meet another connection's lock. aiosqlite waits in its own thread.
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
+    engine = create_async_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas(connect_args["timeout"]))
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -80,8 +105,6 @@ async def open_database(
     database_url: str, *, migrate: bool = True
 ) -> AsyncIterator[tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
     """Engine and session factory for one command or service run, migrated first."""
-    from storage.migrate import upgrade  # imported here: Alembic is only needed when migrating
-
     engine = create_engine(database_url)
     try:
         if migrate:

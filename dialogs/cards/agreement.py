@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from agreement.template import FieldKind
-from dialogs.agreement_view import AgreementView, PreparationView
 from bot.cards import Element, bullets, card, container, facts, heading, text
+from dialogs.agreement_view import AgreementView, PreparationView
 from dialogs.cards.questions import statement_lines
 from dialogs.questions import goal_key
 from dialogs.texts import common
@@ -34,6 +34,32 @@ def _signature(name: str, signed_at: datetime | None, localise: Callable[[dateti
     return f"{name} ({texts.SIGNED_AT.format(date=common.format_date(localise(signed_at)))})"
 
 
+def _answer_items(view: AgreementView, section_key: str, field) -> list[Element]:
+    if field.kind is FieldKind.GOALS:
+        return _goals(view.goals.get(section_key, []))
+    if field.kind is FieldKind.PLATFORM_CHOICE:
+        chosen = statement_lines(view.template, view.choice(field.key))
+        return [bullets(chosen) if chosen else text(EMPTY_ANSWER)]
+    return [text(view.answers.get(field.key) or EMPTY_ANSWER)]
+
+
+def _recorded_card(view: AgreementView, title: str, content: Sequence[Element], buttons: Sequence[Element],
+                   lead: str | None, question: str | None) -> dict:
+    """``content`` under its title and the two parties, with ``lead`` above and ``question`` under it."""
+    body = [
+        text(lead, bold=True) if lead else None,
+        heading(title),
+        text(texts.PARTIES.format(subordinate=view.subordinate_name, superior=view.superior_name)),
+        *content,
+        text(question, bold=True) if question else None,
+    ]
+    return card(body, buttons, fallback=lead or title)
+
+
+def _answered(label: str, answer: str | None) -> list[Element]:
+    return [text(label, bold=True), text(answer or EMPTY_ANSWER)]
+
+
 def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime],
                    buttons: Sequence[Element] = (), *, lead: str | None = None, question: str | None = None) -> dict:
     """The agreement as recorded by the superior, with the signature block.
@@ -41,73 +67,44 @@ def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime]
     ``lead`` is said above the agreement (e.g. why it is sent), ``question`` under it, by the buttons.
     """
     template = view.template
-    body: list[Element] = [
-        *([text(lead, bold=True)] if lead else []),
-        heading(template.title),
-        text(texts.PARTIES.format(subordinate=view.subordinate_name, superior=view.superior_name)),
-    ]
+    content: list[Element] = []
     for section in template.sections:
         items: list[Element] = [heading(section.heading, size="Medium")]
         for field in section.fields:
             items.append(text(field.label, bold=True))
-            if field.kind is FieldKind.GOALS:
-                items += _goals(view.goals.get(section.key, []))
-            elif field.kind is FieldKind.PLATFORM_CHOICE:
-                chosen = statement_lines(template, view.choice(field.key))
-                items.append(bullets(chosen) if chosen else text(EMPTY_ANSWER))
-            else:
-                items.append(text(view.answers.get(field.key) or EMPTY_ANSWER))
-        body.append(container(items, separator=True))
+            items += _answer_items(view, section.key, field)
+        content.append(container(items, separator=True))
     signing = template.signing
-    body.append(
-        container(
-            [
-                facts(
-                    [
-                        (signing.place_and_date, view.place_and_date or EMPTY_ANSWER),
-                        (signing.subordinate, _signature(view.subordinate_name, view.subordinate_signed_at, localise)),
-                        (signing.superior, _signature(view.superior_name, view.superior_signed_at, localise)),
-                    ]
-                )
-            ],
-            separator=True,
-        )
+    signatures = facts(
+        [
+            (signing.place_and_date, view.place_and_date or EMPTY_ANSWER),
+            (signing.subordinate, _signature(view.subordinate_name, view.subordinate_signed_at, localise)),
+            (signing.superior, _signature(view.superior_name, view.superior_signed_at, localise)),
+        ]
     )
-    if question:
-        body.append(text(question, bold=True))
-    return card(body, buttons, fallback=lead or template.title)
+    content.append(container([signatures], separator=True))
+    return _recorded_card(view, template.title, content, buttons, lead, question)
 
 
 def followup_card(view: AgreementView, buttons: Sequence[Element] = (), *, lead: str | None = None,
                   question: str | None = None) -> dict:
     """The follow-up conversation as recorded by the superior (``lead`` above, ``question`` under it)."""
-    template = view.template
-    followup = template.followup
-    body: list[Element] = [
-        *([text(lead, bold=True)] if lead else []),
-        heading(followup.heading),
-        text(texts.PARTIES.format(subordinate=view.subordinate_name, superior=view.superior_name)),
-    ]
+    followup = view.template.followup
+    content: list[Element] = []
     for field in followup.fields:
-        if field.kind is not FieldKind.TEXT:
-            continue
-        body.append(text(field.label, bold=True))
-        body.append(text(view.answers.get(field.key) or EMPTY_ANSWER))
+        if field.kind is FieldKind.TEXT:
+            content += _answered(field.label, view.answers.get(field.key))
     if view.spring_goals:
         items: list[Element] = [heading(qtexts.GOAL_SECTION, size="Medium")]
         for goal in view.spring_goals:
-            items.append(text(qtexts.GOAL_QUESTION.format(title=goal.title), bold=True))
-            items.append(text(view.answers.get(goal_key(goal.id)) or EMPTY_ANSWER))
-        body.append(container(items, separator=True))
+            items += _answered(qtexts.GOAL_QUESTION.format(title=goal.title), view.answers.get(goal_key(goal.id)))
+        content.append(container(items, separator=True))
     for field in followup.fields:
-        if field.kind is FieldKind.TEXT:
-            continue
-        items = [heading(field.heading, size="Medium")] if field.heading else []
-        items += [text(field.label, bold=True), text(view.answers.get(field.key) or EMPTY_ANSWER)]
-        body.append(container(items, separator=True))
-    if question:
-        body.append(text(question, bold=True))
-    return card(body, buttons, fallback=lead or followup.heading)
+        if field.kind is not FieldKind.TEXT:
+            items = [heading(field.heading, size="Medium")] if field.heading else []
+            items += _answered(field.label, view.answers.get(field.key))
+            content.append(container(items, separator=True))
+    return _recorded_card(view, followup.heading, content, buttons, lead, question)
 
 
 def spring_goals_card(view: AgreementView, intro: str, none_text: str) -> dict:
@@ -123,15 +120,6 @@ def spring_goals_card(view: AgreementView, intro: str, none_text: str) -> dict:
     else:
         body.append(text(none_text))
     return card(body, fallback=view.template.followup.heading)
-
-
-def _answer_items(view: AgreementView, section_key: str, field) -> list[Element]:
-    if field.kind is FieldKind.GOALS:
-        return _goals(view.goals.get(section_key, []))
-    if field.kind is FieldKind.PLATFORM_CHOICE:
-        chosen = statement_lines(view.template, view.choice(field.key))
-        return [bullets(chosen) if chosen else text(EMPTY_ANSWER)]
-    return [text(view.answers.get(field.key) or EMPTY_ANSWER)]
 
 
 def preparations_card(view: PreparationView, buttons: Sequence[Element] = ()) -> dict:

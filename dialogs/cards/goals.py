@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.cards import Element, action_set, bullets, card, container, submit, text
-from dialogs.prompts import CHOOSE, reply_data
+from dialogs.reply import CHOOSE, reply_data
 from dialogs.texts import goals as texts
 
 

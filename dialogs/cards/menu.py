@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import actions
-from bot.cards import action_set, card, container, facts, heading, submit, text
+from bot.cards import card, container, facts, flow_buttons, heading, submit, text
 from dialogs.texts import common
 from dialogs.texts import menu as texts
 
@@ -42,14 +42,7 @@ def menu_card(year: int, entries: Sequence[MenuEntry]) -> dict:
             ),
         ]
         if entry.next_actions:
-            items.append(
-                action_set(
-                    [
-                        submit(texts.BUTTONS[action], actions.submit_data(action, entry.agreement_id))
-                        for action in entry.next_actions
-                    ]
-                )
-            )
+            items.append(flow_buttons(texts.BUTTONS, entry.next_actions, entry.agreement_id))
         body.append(container(items, separator=True))
     return card(
         body,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.cards import Element, card, submit, text, text_input
-from dialogs.prompts import ANSWER, CHOOSE, KEEP, reply_data
+from dialogs.reply import ANSWER, CHOOSE, KEEP, SKIP, reply_data
 from dialogs.texts import common
 
 
@@ -30,7 +30,14 @@ def free_text_card(label: str, prompt_key: str, *, hint: str | None = None, plac
     if hint:
         body.append(text(hint, subtle=True))
     body.append(text_input("text", value=value, placeholder=placeholder, multiline=multiline))
+    return card(body, answer_buttons(prompt_key, keep=keep), fallback=label)
+
+
+def answer_buttons(prompt_key: str, *, keep: bool = False, skip: bool = False) -> list[Element]:
+    """The save button for an answer to ``prompt_key``, then the keep and skip buttons if asked for."""
     buttons = [submit(common.BUTTON_SAVE, reply_data(ANSWER, prompt_key), style="positive")]
     if keep:
         buttons.append(submit(common.BUTTON_KEEP, reply_data(KEEP, prompt_key)))
-    return card(body, buttons, fallback=label)
+    if skip:
+        buttons.append(submit(common.BUTTON_SKIP, reply_data(SKIP, prompt_key)))
+    return buttons

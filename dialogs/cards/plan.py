@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.cards import Element, card, submit, text
-from dialogs.prompts import ANSWER, reply_data
+from dialogs.reply import ANSWER, reply_data
 from dialogs.texts import plan as texts
 
 

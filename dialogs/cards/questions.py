@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agreement.template import AnswerSection, Template
-from bot.cards import Element, bullets, card, container, heading, submit, text, text_input
-from dialogs.prompts import ANSWER, KEEP, SKIP, reply_data
+from bot.cards import Element, bullets, card, container, heading, text, text_input
+from dialogs.cards.options import answer_buttons
 from dialogs.questions import Question
 from dialogs.texts import common
 from dialogs.texts import questions as texts
@@ -49,8 +49,9 @@ def _context_block(title: str, entries: Sequence[ContextEntry]) -> Element | Non
     return container(items, style="emphasis")
 
 
-def _question_head(question: Question, progress: str) -> list[Element]:
-    body: list[Element] = [text(progress, subtle=True)]
+def _question_head(question: Question, progress: str, context_title: str,
+                   context: Sequence[ContextEntry]) -> list[Element | None]:
+    body: list[Element | None] = [text(progress, subtle=True)]
     if question.heading:
         body.append(heading(question.heading, size="Medium"))
     body.append(text(question.label, bold=True))
@@ -59,6 +60,7 @@ def _question_head(question: Question, progress: str) -> list[Element]:
     if question.goal_actions:
         body.append(text(texts.GOAL_ACTIONS, subtle=True))
         body.append(bullets(question.goal_actions))
+    body.append(_context_block(context_title, context))
     return body
 
 
@@ -70,19 +72,14 @@ def text_question_card(
     context: Sequence[ContextEntry] = (),
 ) -> dict:
     """A question answered with text; the current answer is in the field, ready to edit."""
-    body = _question_head(question, progress)
-    body.append(_context_block(context_title, context))
+    body = _question_head(question, progress, context_title, context)
     if current:
         body.append(text(texts.CURRENT_HINT, subtle=True))
     elif question.skippable:
         body.append(text(texts.SKIP_HINT, subtle=True))
     body.append(text_input("text", value=current, placeholder=texts.ANSWER_PLACEHOLDER))
-    buttons = [submit(common.BUTTON_SAVE, reply_data(ANSWER, question.key), style="positive")]
-    if current:
-        buttons.append(submit(common.BUTTON_KEEP, reply_data(KEEP, question.key)))
-    if question.skippable:
-        buttons.append(submit(common.BUTTON_SKIP, reply_data(SKIP, question.key)))
-    return card(body, buttons, fallback=question.label)
+    return card(body, answer_buttons(question.key, keep=bool(current), skip=question.skippable),
+                fallback=question.label)
 
 
 def choice_question_card(
@@ -96,8 +93,7 @@ def choice_question_card(
     context: Sequence[ContextEntry] = (),
 ) -> dict:
     """The Lederplattformen choice as a multi-select of the statements."""
-    body = _question_head(question, progress)
-    body.append(_context_block(context_title, context))
+    body = _question_head(question, progress, context_title, context)
     body.append(
         text(texts.CHOICE_HINT.format(minimum=common.number_word(minimum), maximum=common.number_word(maximum)),
              subtle=True)
@@ -116,10 +112,7 @@ def choice_question_card(
     if current:
         choice_set["value"] = ",".join(current)
     body.append(choice_set)
-    buttons = [submit(common.BUTTON_SAVE, reply_data(ANSWER, question.key), style="positive")]
-    if current:
-        buttons.append(submit(common.BUTTON_KEEP, reply_data(KEEP, question.key)))
-    return card(body, buttons, fallback=question.label)
+    return card(body, answer_buttons(question.key, keep=bool(current)), fallback=question.label)
 
 
 def statement_lines(template: Template, keys: Sequence[str]) -> tuple[str, ...]:

@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from agreement.texts import roster as texts
+from agreement.roster.apply import ImportResult, import_leaders, load_demo
+from agreement.roster.rows import RosterRefused
 from agreement.template import default_template_id_for_year
 from lederavtale.commands.common import add_year_argument, current_year
 from bot.settings import Settings
 from storage.db import open_database
-from storage.leader_import import CsvImportError, ImportResult, import_leaders, load_demo
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,15 +39,15 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as exc:
-        sys.stderr.write(f"Kunne ikke lese {args.file}: {exc.strerror}\n")
+        sys.stderr.write(texts.FILE_UNREADABLE.format(file=args.file, reason=exc.strerror) + "\n")
         return 2
     async with open_database(settings.database_url) as (_engine, session_factory):
         try:
             result = await import_leaders(
                 session_factory, data, year, default_template_id_for_year(year)
             )
-        except CsvImportError as exc:
-            sys.stderr.write(f"Filen {args.file} ble ikke importert. Ingenting er endret.\n{exc}\n")
+        except RosterRefused as exc:
+            sys.stderr.write(texts.NOT_IMPORTED.format(file=args.file, refusal=exc) + "\n")
             return 1
     _print_result(result)
     return 0

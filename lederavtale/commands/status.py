@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from agreement.service import StatusRow, status_rows
+from agreement.reports import StatusRow, status_rows
 from agreement.status import AgreementStatus
 from lederavtale.commands.common import add_year_argument, current_year
 from bot.settings import Settings

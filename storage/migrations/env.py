@@ -1,4 +1,4 @@
-"""Alembic environment: async engine, URL from the app's settings."""
+"""Alembic environment: the service's own connection, or an async engine on a given URL."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ target_metadata = Base.metadata
 
 
 def _database_url() -> str:
-    # Run by the service, the URL comes from its settings; run by the alembic command, from DATABASE_URL.
+    # The service hands over a connection (storage.migrate.upgrade); scripts give a URL or DATABASE_URL.
     return config.attributes.get("database_url") or normalise_database_url(
         os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
     )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lederavtale.app import DialogWiring, create_app
 from bot.settings import Settings
-from dialogs.context import current_leader_id, set_leader
+from dialogs.flow import current_leader_id, set_leader
 from storage.models import Leader
 from tests.support.fake_connector import FakeConnector
 

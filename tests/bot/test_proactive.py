@@ -13,12 +13,12 @@ import pytest
 from botbuilder.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cards import to_activity
 from bot.proactive import (
     KeyedRateLimiter,
     ProactiveSender,
     RateLimiter,
     SendStatus,
-    card_activity,
     retry_after_seconds,
 )
 from bot.settings import Settings
@@ -193,7 +193,7 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
 
 async def test_sends_a_card_to_the_leaders_conversation(adapter, db, connector: FakeConnector) -> None:
     [leader] = await add_leaders(db, connector, 1)
-    result = await make_sender(adapter, db).send_card(leader, CARD, summary="Påminnelse")
+    result = await make_sender(adapter, db).send(leader, to_activity(CARD, summary="Påminnelse"))
     assert result.status is SendStatus.SENT and result.attempts == 1 and result.activity_id
     [recorded] = connector.activities
     assert recorded.conversation_id == f"conv-{leader}"
@@ -204,7 +204,7 @@ async def test_sends_a_card_to_the_leaders_conversation(adapter, db, connector: 
 async def test_the_same_activity_can_go_to_several_leaders(adapter, db, connector: FakeConnector) -> None:
     leaders = await add_leaders(db, connector, 3)
     sender = make_sender(adapter, db)
-    activity = card_activity(CARD)
+    activity = to_activity(CARD)
     results = await asyncio.gather(*(sender.send(leader, activity) for leader in leaders))
     assert all(result.sent for result in results)
     assert sorted(item.conversation_id for item in connector.activities) == sorted(f"conv-{n}" for n in leaders)
@@ -213,7 +213,7 @@ async def test_the_same_activity_can_go_to_several_leaders(adapter, db, connecto
 
 async def test_a_leader_without_reference_is_unreachable_without_a_request(adapter, db, connector) -> None:
     [leader] = await add_leaders(db, connector, 1, with_reference=False)
-    result = await make_sender(adapter, db).send_card(leader, CARD)
+    result = await make_sender(adapter, db).send(leader, to_activity(CARD))
     assert result.status is SendStatus.UNREACHABLE and result.error == "no_reference"
     assert connector.requests == 0
 
@@ -225,21 +225,21 @@ async def test_403_and_404_mark_the_leader_unreachable_until_they_talk_again(
     leader, other = await add_leaders(db, connector, 2)
     connector.fail_conversation(f"conv-{leader}", status)
     sender = make_sender(adapter, db)
-    result = await sender.send_card(leader, CARD)
+    result = await sender.send(leader, to_activity(CARD))
     assert (result.status, result.http_status, result.attempts) == (SendStatus.UNREACHABLE, status, 1)
     async with db() as session:
         row = await get_reference(session, leader)
         assert not row.reachable and row.unreachable_reason == f"http_{status}"
     requests = connector.requests
-    again = await sender.send_card(leader, CARD)
+    again = await sender.send(leader, to_activity(CARD))
     assert again.status is SendStatus.UNREACHABLE and connector.requests == requests
-    assert (await sender.send_card(other, CARD)).sent
+    assert (await sender.send(other, to_activity(CARD))).sent
 
     connector._conversation_failures.clear()
     async with db() as session:  # the leader speaks to the bot again
         await save_reference(session, leader, conversation_reference(connector.url, f"conv-{leader}"))
         await session.commit()
-    assert (await sender.send_card(leader, CARD)).sent
+    assert (await sender.send(leader, to_activity(CARD))).sent
 
 
 async def test_errors_are_not_swallowed_by_the_adapters_turn_error_handler(adapter, db, connector) -> None:
@@ -251,7 +251,7 @@ async def test_errors_are_not_swallowed_by_the_adapters_turn_error_handler(adapt
     adapter.on_turn_error = on_turn_error
     [leader] = await add_leaders(db, connector, 1)
     connector.fail_next(403)
-    result = await make_sender(adapter, db).send_card(leader, CARD)
+    result = await make_sender(adapter, db).send(leader, to_activity(CARD))
     assert result.status is SendStatus.UNREACHABLE and handled == []
 
 
@@ -259,7 +259,7 @@ async def test_429_waits_for_retry_after_and_then_sends(adapter, db, connector: 
     [leader] = await add_leaders(db, connector, 1)
     connector.fail_next(429, count=2, headers={"Retry-After": "0.3"})
     sleep = RecordingSleep()
-    result = await make_sender(adapter, db, sleep).send_card(leader, CARD)
+    result = await make_sender(adapter, db, sleep).send(leader, to_activity(CARD))
     assert result.sent and result.attempts == 3
     assert sleep.waits == [0.3, 0.3]
     assert len(connector.activities) == 1
@@ -269,12 +269,12 @@ async def test_429_pauses_everyone_sending_through_the_sender(adapter, db, conne
     leader, other = await add_leaders(db, connector, 2)
     connector.fail_next(429, count=1, headers={"Retry-After": "0.4"})
     sender = make_sender(adapter, db, sleep=asyncio.sleep)
-    assert (await sender.send_card(leader, CARD)).sent
+    assert (await sender.send(leader, to_activity(CARD))).sent
     started = time.monotonic()
     connector.fail_next(429, count=1, headers={"Retry-After": "0.4"})
-    first = asyncio.create_task(sender.send_card(leader, CARD))
+    first = asyncio.create_task(sender.send(leader, to_activity(CARD)))
     await asyncio.sleep(0.1)
-    assert (await sender.send_card(other, CARD)).sent
+    assert (await sender.send(other, to_activity(CARD))).sent
     assert time.monotonic() - started >= 0.35  # the other leader's message waited for the pause
     assert (await first).sent
 
@@ -283,14 +283,14 @@ async def test_429_without_retry_after_backs_off(adapter, db, connector: FakeCon
     [leader] = await add_leaders(db, connector, 1)
     connector.fail_next(429, count=1)
     sleep = RecordingSleep()
-    result = await make_sender(adapter, db, sleep).send_card(leader, CARD)
+    result = await make_sender(adapter, db, sleep).send(leader, to_activity(CARD))
     assert result.sent and len(sleep.waits) == 1 and 0.25 <= sleep.waits[0] <= 0.5
 
 
 async def test_a_retry_after_longer_than_the_cap_gives_up(adapter, db, connector: FakeConnector) -> None:
     [leader] = await add_leaders(db, connector, 1)
     connector.fail_next(429, count=1, headers={"Retry-After": "3600"})
-    result = await make_sender(adapter, db).send_card(leader, CARD)
+    result = await make_sender(adapter, db).send(leader, to_activity(CARD))
     assert (result.status, result.error, result.attempts) == (SendStatus.FAILED, "throttled", 1)
     assert connector.activities == []
 
@@ -302,7 +302,7 @@ async def test_transient_errors_are_retried_with_jittered_exponential_backoff(
     [leader] = await add_leaders(db, connector, 1)
     connector.fail_next(status, count=3)
     sleep = RecordingSleep()
-    result = await make_sender(adapter, db, sleep).send_card(leader, CARD)
+    result = await make_sender(adapter, db, sleep).send(leader, to_activity(CARD))
     assert result.sent and result.attempts == 4
     assert len(sleep.waits) == 3
     for n, wait in enumerate(sleep.waits, start=1):
@@ -314,7 +314,7 @@ async def test_transient_errors_are_retried_with_jittered_exponential_backoff(
 async def test_transient_errors_give_up_after_a_bounded_number_of_tries(adapter, db, connector) -> None:
     [leader] = await add_leaders(db, connector, 1)
     connector.fail_conversation(f"conv-{leader}", 503)
-    result = await make_sender(adapter, db).send_card(leader, CARD)
+    result = await make_sender(adapter, db).send(leader, to_activity(CARD))
     assert (result.status, result.http_status, result.attempts) == (SendStatus.FAILED, 503, 5)
     assert connector.requests == 5
     async with db() as session:
@@ -324,7 +324,7 @@ async def test_transient_errors_give_up_after_a_bounded_number_of_tries(adapter,
 async def test_other_errors_are_not_retried(adapter, db, connector: FakeConnector) -> None:
     [leader] = await add_leaders(db, connector, 1)
     connector.fail_next(400)
-    result = await make_sender(adapter, db).send_card(leader, CARD)
+    result = await make_sender(adapter, db).send(leader, to_activity(CARD))
     assert (result.status, result.http_status, result.attempts) == (SendStatus.FAILED, 400, 1)
 
 
@@ -333,7 +333,7 @@ async def test_global_rate_keeps_under_the_connectors_limit(adapter, db) -> None
         leaders = await add_leaders(db, connector, 45)
         sender = make_sender(adapter, db, sleep=asyncio.sleep, send_rate_per_second=20)
         started = time.monotonic()
-        results = await asyncio.gather(*(sender.send_card(leader, CARD) for leader in leaders))
+        results = await asyncio.gather(*(sender.send(leader, to_activity(CARD)) for leader in leaders))
         elapsed = time.monotonic() - started
     assert all(result.sent for result in results)
     assert sorted(connector.conversation_counts().values()) == [1] * 45
@@ -345,7 +345,7 @@ async def test_one_conversation_gets_at_most_its_own_rate(adapter, db, connector
     [leader] = await add_leaders(db, connector, 1)
     sender = make_sender(adapter, db, sleep=asyncio.sleep, send_rate_per_conversation=7)
     started = time.monotonic()
-    results = await asyncio.gather(*(sender.send_card(leader, CARD) for _ in range(8)))
+    results = await asyncio.gather(*(sender.send(leader, to_activity(CARD)) for _ in range(8)))
     elapsed = time.monotonic() - started
     assert all(result.sent for result in results) and len(connector.activities) == 8
     # Eight sends into one conversation at 7/s need at least a second; the exact

@@ -115,9 +115,10 @@ def test_the_turns_benchmark_runs_with_a_tiny_load(dialog: str) -> None:
 def test_tuning_the_garbage_collector_freezes_start_up_objects_and_raises_the_thresholds() -> None:
     # In a process of its own: the test run's collector is left as it is.
     code = (
-        "import gc; from lederavtale.gc_tuning import tune_for_service, YOUNG_THRESHOLD; "
-        "assert gc.get_freeze_count() == 0; tune_for_service(); "
-        "print(gc.get_freeze_count() > 1000, gc.get_threshold()[0] == YOUNG_THRESHOLD, gc.isenabled())"
+        "import gc; from lederavtale.gc_tuning import tune_for_service; "
+        "before = gc.get_threshold(); assert gc.get_freeze_count() == 0; tune_for_service(); "
+        "after = gc.get_threshold(); "
+        "print(gc.get_freeze_count() > 1000, all(a > b for a, b in zip(after, before)), gc.isenabled())"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

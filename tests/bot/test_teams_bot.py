@@ -121,7 +121,8 @@ async def test_a_new_leader_is_greeted_with_what_is_waiting_then_shown_the_menu(
 async def test_the_greeting_names_a_planned_meeting_and_nothing_written(session_factory) -> None:
     pair = await make_pair(session_factory, year=YEAR)
     deps = make_deps(session_factory)
-    from agreement import service
+    from agreement.answers import save_answer
+    from agreement.opening import open_agreement
     from storage.models import Agreement
 
     async with session_factory() as session:
@@ -129,8 +130,8 @@ async def test_the_greeting_names_a_planned_meeting_and_nothing_written(session_
         agreement.meeting_at = datetime(YEAR, 2, 10, 8, 0)
         await session.commit()
     async with session_factory() as session:
-        opened = await service.open_agreement(session, pair.subordinate, pair.agreement)
-        await service.save_answer(session, opened, "styringsbrev.bidrag", Phase.PREPARATION, "Hemmelig svar", max_length=4000)
+        opened = await open_agreement(session, pair.subordinate, pair.agreement)
+        await save_answer(session, opened, "styringsbrev.bidrag", Phase.PREPARATION, "Hemmelig svar", max_length=4000)
         await session.commit()
     deps.clock = lambda: datetime(YEAR, 2, 2, 8, 0, tzinfo=ZoneInfo("UTC"))
     text = await welcome_text(deps, pair.subordinate)

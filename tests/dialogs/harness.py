@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from bot.cards import cards_in
-from dialogs.context import set_leader
-from dialogs.deps import DialogDeps
+from dialogs.flow import DialogDeps, set_leader
 from storage.models import Answer, Goal, Phase
 from tests.support.cards import assert_valid_card, submit_data
 

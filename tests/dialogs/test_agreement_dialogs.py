@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from agreement.errors import ConcurrentChange
 from agreement.status import AgreementStatus
 from bot import actions
+from dialogs import flow
 from dialogs.texts import fill as ftexts
 from dialogs.texts import menu as mtexts
 from dialogs.texts import plan as ptexts
 from dialogs.texts import review as rtexts
 from storage.models import Agreement, Phase
+from tests.agreement.helpers import status_of
 from tests.dialogs.harness import answers, buttons, goals, joined
-from tests.dialogs.helpers import fill, prepare, sign_both, status_of
+from tests.dialogs.helpers import fill, prepare, sign_both
 
 
 async def test_superior_plans_the_conversation(session_factory, pair, chat_for, deps) -> None:
@@ -187,9 +190,6 @@ async def test_subordinate_cannot_fill_or_sign_before_review(session_factory, pa
 
 
 async def test_comments_that_cannot_be_saved_are_given_back(session_factory, pair, chat_for, deps, monkeypatch) -> None:
-    from agreement.errors import ConcurrentChange
-    from dialogs import work
-
     await fill(session_factory, pair.superior, pair.agreement)
     subordinate = chat_for(pair.subordinate)
     replies = await subordinate.submit(actions.submit_data(actions.REVIEW, pair.agreement))
@@ -198,7 +198,7 @@ async def test_comments_that_cannot_be_saved_are_given_back(session_factory, pai
     async def always_colliding(factory, unit, *args, **kwargs):
         raise ConcurrentChange()
 
-    monkeypatch.setattr(work.service, "run_in_transaction", always_colliding)
+    monkeypatch.setattr(flow, "run_in_transaction", always_colliding)
     replies = await subordinate.say("Målet bør være mer konkret.")
     text = joined(replies)
     assert "så dette ble ikke lagret" in text and "Målet bør være mer konkret." in text

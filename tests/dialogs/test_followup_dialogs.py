@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from agreement import service
+from agreement.goals import list_goals
+from agreement.opening import open_agreement
 from agreement.status import AgreementStatus
 from bot import actions
 from dialogs.questions import goal_key
@@ -12,8 +13,9 @@ from dialogs.texts import followup as texts
 from dialogs.texts import menu as mtexts
 from agreement.calendar import set_calendar
 from storage.models import Phase
+from tests.agreement.helpers import status_of
 from tests.dialogs.harness import AUTUMN, answers, buttons, joined
-from tests.dialogs.helpers import fill, sign_both, status_of
+from tests.dialogs.helpers import fill, sign_both
 
 EIGHT = [
     "Hva er status på prioriterte områder fra styringsbrevet?",
@@ -31,8 +33,8 @@ async def _signed(session_factory, pair) -> list[int]:
     await fill(session_factory, pair.superior, pair.agreement)
     await sign_both(session_factory, pair, pair.agreement)
     async with session_factory() as session:
-        opened = await service.open_agreement(session, pair.superior, pair.agreement)
-        return [g.id for g in await service.list_goals(session, opened, phase=Phase.AGREEMENT)]
+        opened = await open_agreement(session, pair.superior, pair.agreement)
+        return [g.id for g in await list_goals(session, opened, phase=Phase.AGREEMENT)]
 
 
 async def test_followup_is_offered_from_september(session_factory, pair, chat_for, clock) -> None:

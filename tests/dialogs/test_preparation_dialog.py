@@ -7,15 +7,17 @@ import json
 
 from sqlalchemy import select
 
+from agreement.errors import ConcurrentChange
 from agreement.status import AgreementStatus
 from bot import actions
+from dialogs import flow
 from dialogs.main_dialog import MainDialog
 from dialogs.texts import common
 from dialogs.texts import preparation as ptexts
 from storage.bot_state import SqlAlchemyStorage
 from storage.models import Agreement, AnswerRevision, Phase
+from tests.agreement.helpers import status_of
 from tests.dialogs.harness import Chat, answers, goals, joined, make_deps
-from tests.dialogs.helpers import status_of
 
 PRIVACY = "Personlige utviklingsmål er ikke gjenstand for offentlighet eller tilgjengelig for andre, med mindre det er spesielt avtalt."
 
@@ -255,9 +257,6 @@ async def test_a_goal_that_cannot_be_saved_is_given_back_word_for_word(
     session_factory, pair, chat_for, monkeypatch
 ) -> None:
     """When a save keeps colliding with other changes, the leader gets their text back, not silence."""
-    from agreement.errors import ConcurrentChange
-    from dialogs import work
-
     chat = chat_for(pair.subordinate)
     replies = await start(chat, pair.agreement)
     replies = await chat.say("Bidrag")
@@ -268,14 +267,14 @@ async def test_a_goal_that_cannot_be_saved_is_given_back_word_for_word(
     replies = await chat.press(replies, "Legg til mål")
     await chat.say("Delegere mer")
 
-    real = work.service.run_in_transaction
+    real = flow.run_in_transaction
 
     async def always_colliding(factory, unit, *args, **kwargs):
         raise ConcurrentChange()
 
-    monkeypatch.setattr(work.service, "run_in_transaction", always_colliding)
+    monkeypatch.setattr(flow, "run_in_transaction", always_colliding)
     replies = await chat.say("Ukentlig fordeling\nOppfølging hver fredag")
-    monkeypatch.setattr(work.service, "run_in_transaction", real)
+    monkeypatch.setattr(flow, "run_in_transaction", real)
     text = joined(replies)
     assert "så dette ble ikke lagret" in text
     assert "Delegere mer\nUkentlig fordeling\nOppfølging hver fredag" in text

@@ -18,8 +18,9 @@ from dialogs.texts import preparation as ptexts
 from dialogs.texts import review as rtexts
 from storage.bot_state import SqlAlchemyStorage
 from storage.models import Agreement, AgreementEvent, Goal, Phase
+from tests.agreement.helpers import status_of
 from tests.dialogs.harness import Chat, answers, buttons, goals, joined, make_deps
-from tests.dialogs.helpers import fill, status_of
+from tests.dialogs.helpers import fill
 
 READING = {
     "Lederavtale": "Lederavtalen inngås mellom underordnet og overordnet leder.",

@@ -2,7 +2,7 @@
 
 The superior (Alex Wilber) and the subordinate (Megan Bowen) each have their own Playground
 against the same bot. Every step waits for the bot's answer in the page; the outcome is
-also checked in the database through the agreement service.
+also checked in the database through the agreement rules.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agreement import service
+from agreement.answers import read_answers
+from agreement.goals import list_goals
+from agreement.opening import open_agreement, open_agreement_status
 from agreement.status import AgreementStatus
 from storage.models import Phase
 from tests.e2e.conftest import Stack
@@ -72,7 +74,7 @@ def agreement_of(stack: Stack, superior_email: str, subordinate_email: str) -> t
 def status(stack: Stack, viewer_id: int, agreement_id: int) -> AgreementStatus:
     async def work(session_factory):
         async with session_factory() as session:
-            return (await service.open_agreement_status(session, viewer_id, agreement_id)).status
+            return (await open_agreement_status(session, viewer_id, agreement_id)).status
 
     return stack.db(work)
 
@@ -82,9 +84,9 @@ def recorded(stack: Stack, viewer_id: int, agreement_id: int, phase, author_id: 
 
     async def work(session_factory):
         async with session_factory() as session:
-            opened = await service.open_agreement(session, viewer_id, agreement_id)
-            answers = await service.read_answers(session, opened, phase=phase)
-            goals = await service.list_goals(session, opened, phase=phase)
+            opened = await open_agreement(session, viewer_id, agreement_id)
+            answers = await read_answers(session, opened, phase=phase)
+            goals = await list_goals(session, opened, phase=phase)
             return (
                 {a.question_key: a.text for a in answers if a.author_id == author_id},
                 [(g.section_key, g.title, [x.text for x in g.current_actions]) for g in goals if g.author_id == author_id],

@@ -8,8 +8,9 @@ import pytest
 
 from agreement.template import FieldKind, load_template
 from bot import actions
+from bot.cards import MAX_CARD_BYTES, card_size
 from scheduler import texts
-from scheduler.cards import MAX_CARD_BYTES, FollowupContent, GoalView, card_size, reminder_card, summary
+from scheduler.cards import FollowupContent, GoalView, reminder_card, summary
 from scheduler.planner import Kind, Message, PlannedItem
 from tests.scheduler.helpers import World, agreement, at, change, leaders
 from tests.support.cards import assert_valid_card, card_nodes, text_blocks

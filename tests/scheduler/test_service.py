@@ -1,20 +1,60 @@
-"""The APScheduler-driven reminder scheduler: start, timer, catch-up after downtime, shutdown."""
+"""The reminder scheduler's timer: it sweeps at once and then on its interval, survives a failed sweep,
+catches up after downtime, and stops cleanly."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
 import time_machine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
-from scheduler import service
-from scheduler.service import JOB_ID, ReminderScheduler, run_sweep_job
+from scheduler.service import ReminderScheduler
+from storage.db import create_engine, create_session_factory
+from storage.models import ReminderLog, ReminderStatus
 from tests.scheduler.conftest import make_sender, seed_demo, seed_superiors
 from tests.scheduler.helpers import at
 
 SETTINGS = Settings()
+#: The shortest interval the scheduler takes, to watch its timer at work.
+EVERY_SECOND = replace(SETTINGS, sweep_interval_seconds=1)
+
+
+@pytest.fixture
+async def sqlite_factory(sqlite_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory on SQLite: the timer tests need not run on both databases."""
+    engine = create_engine(sqlite_url)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+class CountingClock:
+    """A clock fixed at one moment that counts the sweeps asking it the time (one question per sweep)."""
+
+    def __init__(self, moment: datetime, *, fail_first: bool = False) -> None:
+        self.moment = moment
+        self.fail_first = fail_first
+        self.asked: list[float] = []
+
+    def __call__(self) -> datetime:
+        self.asked.append(time.monotonic())
+        if self.fail_first and len(self.asked) == 1:
+            raise RuntimeError("the clock broke")
+        return self.moment
+
+    async def wait_for(self, sweeps: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.asked) < sweeps:
+            assert time.monotonic() < deadline, f"only {len(self.asked)} of {sweeps} sweeps ran"
+            await asyncio.sleep(0.02)
 
 
 async def test_start_runs_a_sweep_at_once_with_the_real_clock(session_factory, adapter, connector) -> None:
@@ -27,56 +67,67 @@ async def test_start_runs_a_sweep_at_once_with_the_real_clock(session_factory, a
         finally:
             await scheduler.shutdown()
     assert set(connector.conversation_counts()) == {demo.conversation(demo.top), demo.conversation(demo.sup)}
-    assert scheduler.last_report is not None and scheduler.last_report.sent == 2
+    assert len(connector.activities) == 2
 
 
-async def test_the_job_is_configured_for_a_single_recurring_sweep(sqlite_url, adapter, connector) -> None:
-    from storage.db import create_engine, create_session_factory
-
-    engine = create_engine(sqlite_url)
-    factory = create_session_factory(engine)
-    scheduler = ReminderScheduler(SETTINGS, factory, make_sender(adapter, factory), interval_seconds=120)
+async def test_the_timer_sweeps_once_per_interval_and_a_second_start_adds_no_timer(
+    sqlite_factory, adapter, connector
+) -> None:
+    await seed_superiors(sqlite_factory, connector, 2)
+    clock = CountingClock(at(date(2025, 1, 10), 9, 5))
+    scheduler = ReminderScheduler(EVERY_SECOND, sqlite_factory, make_sender(adapter, sqlite_factory), clock)
+    started = time.monotonic()
     scheduler.start()
     try:
-        job = scheduler._scheduler.get_job(JOB_ID)
-        assert job.func is run_sweep_job and job.kwargs == {"scheduler_id": scheduler.id} and job.args == ()
-        assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 120)
-        assert job.trigger.interval == timedelta(seconds=120)
-        assert len(scheduler._scheduler.get_jobs()) == 1
         with pytest.raises(RuntimeError, match="already running"):
             scheduler.start()
+        await clock.wait_for(3)
     finally:
         await scheduler.shutdown()
-        await engine.dispose()
-    assert not scheduler.running and scheduler.next_run() is None
-    assert scheduler.id not in service._schedulers
+    # The first sweep at once, then one a second (never sooner): the third comes two seconds on.
+    assert clock.asked[2] - started >= 1.9
+    # Each sweep sends only what is still due: the first sent both, the later ones nothing again.
+    assert sorted(connector.conversation_counts().values()) == [1, 1]
+    assert not scheduler.running
 
 
-async def test_the_timer_keeps_sweeping_and_survives_a_failed_sweep(sqlite_url, adapter, connector, caplog) -> None:
-    from storage.db import create_engine, create_session_factory
-
-    engine = create_engine(sqlite_url)
-    factory = create_session_factory(engine)
-    await seed_superiors(factory, connector, 2)
-    calls: list[datetime] = []
-
-    def clock() -> datetime:
-        calls.append(datetime.now(timezone.utc))
-        if len(calls) == 1:
-            raise RuntimeError("the clock broke")  # the first sweep fails
-        return at(date(2025, 1, 10), 9, 5)
-
-    scheduler = ReminderScheduler(SETTINGS, factory, make_sender(adapter, factory), clock, interval_seconds=1)
+async def test_the_timer_keeps_sweeping_and_survives_a_failed_sweep(sqlite_factory, adapter, connector, caplog) -> None:
+    await seed_superiors(sqlite_factory, connector, 2)
+    clock = CountingClock(at(date(2025, 1, 10), 9, 5), fail_first=True)
+    scheduler = ReminderScheduler(EVERY_SECOND, sqlite_factory, make_sender(adapter, sqlite_factory), clock)
     scheduler.start()
     try:
         await connector.wait_for(2, timeout=5)
-        await asyncio.sleep(1.2)
+        await clock.wait_for(3)
     finally:
         await scheduler.shutdown()
-        await engine.dispose()
-    assert len(calls) >= 3
     assert "Reminder sweep failed" in caplog.text
     assert sorted(connector.conversation_counts().values()) == [1, 1]  # later sweeps send nothing again
+
+
+async def test_after_shutdown_no_sweep_runs_until_it_is_started_again(sqlite_factory, adapter, connector) -> None:
+    clock = CountingClock(at(date(2025, 1, 10), 9, 5))
+    scheduler = ReminderScheduler(EVERY_SECOND, sqlite_factory, make_sender(adapter, sqlite_factory), clock)
+    scheduler.start()
+    await clock.wait_for(1)
+    await scheduler.shutdown()
+    await scheduler.shutdown()  # twice is harmless
+    swept = len(clock.asked)
+    await asyncio.sleep(1.5)
+    assert len(clock.asked) == swept and not scheduler.running
+
+    scheduler.start()
+    try:
+        await clock.wait_for(swept + 1)
+        assert scheduler.running
+    finally:
+        await scheduler.shutdown()
+
+
+async def test_shutting_down_a_scheduler_that_never_started_is_harmless(sqlite_factory, adapter) -> None:
+    scheduler = ReminderScheduler(SETTINGS, sqlite_factory, make_sender(adapter, sqlite_factory))
+    await scheduler.shutdown()
+    assert not scheduler.running
 
 
 async def test_after_downtime_the_next_start_sends_what_was_missed_once(session_factory, adapter, connector) -> None:
@@ -106,34 +157,28 @@ async def test_concurrent_manual_sweeps_do_not_overlap(session_factory, adapter,
     assert sorted(connector.conversation_counts().values()) == [1] * 6
 
 
-async def test_shutdown_lets_started_messages_finish_and_claims_nothing_new(sqlite_url, adapter, connector) -> None:
-    from storage.db import create_engine, create_session_factory
+async def test_shutdown_lets_started_messages_finish_and_claims_nothing_new(sqlite_factory, adapter, connector) -> None:
+    await seed_superiors(sqlite_factory, connector, 4)
+    connector.delay_next(0.5)
+    scheduler = ReminderScheduler(
+        SETTINGS, sqlite_factory, make_sender(adapter, sqlite_factory), lambda: at(date(2025, 1, 10), 9, 5),
+        concurrency=1,
+    )
+    scheduler.start()
+    await connector.wait_for(1)
+    await scheduler.shutdown()
+    # The message in flight was sent to the end and logged so; nothing else was claimed.
+    async with sqlite_factory() as session:
+        assert list(await session.scalars(select(ReminderLog.status))) == [ReminderStatus.SENT]
+    assert len(connector.activities) == 1
 
-    engine = create_engine(sqlite_url)
-    factory = create_session_factory(engine)
-    try:
-        await seed_superiors(factory, connector, 4)
-        connector.delay_next(0.5)
-        scheduler = ReminderScheduler(
-            SETTINGS, factory, make_sender(adapter, factory), lambda: at(date(2025, 1, 10), 9, 5), concurrency=1
-        )
-        scheduler.start()
-        await connector.wait_for(1)
-        await scheduler.shutdown()
-        assert scheduler.last_report.sent == 1 and len(connector.activities) == 1
-
-        again = ReminderScheduler(SETTINGS, factory, make_sender(adapter, factory), lambda: at(date(2025, 1, 10), 9, 10))
-        assert (await again.sweep_once()).sent == 3
-        assert sorted(connector.conversation_counts().values()) == [1] * 4
-    finally:
-        await engine.dispose()
-
-
-async def test_an_unknown_scheduler_id_is_logged_not_raised(caplog) -> None:
-    await run_sweep_job("nobody")
-    assert "No reminder scheduler nobody" in caplog.text
+    again = ReminderScheduler(
+        SETTINGS, sqlite_factory, make_sender(adapter, sqlite_factory), lambda: at(date(2025, 1, 10), 9, 10)
+    )
+    assert (await again.sweep_once()).sent == 3
+    assert sorted(connector.conversation_counts().values()) == [1] * 4
 
 
-def test_a_nonsense_interval_is_refused(tmp_path) -> None:
+def test_a_nonsense_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1 second"):
-        ReminderScheduler(SETTINGS, None, None, interval_seconds=0)  # type: ignore[arg-type]
+        ReminderScheduler(replace(SETTINGS, sweep_interval_seconds=0), None, None)  # type: ignore[arg-type]

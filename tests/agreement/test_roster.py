@@ -5,15 +5,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import leader_import
-from storage.leader_import import (
-    CsvImportError,
-    ImportResult,
-    Problem,
-    import_leaders,
-    load_demo,
-    parse_leaders_csv,
-)
+from agreement.roster import parse
+from agreement.roster.apply import DEMO_CSV, ImportResult, apply_roster, import_leaders, load_demo
+from agreement.roster.hierarchy import check_roster
+from agreement.roster.parse import parse_leaders_csv
+from agreement.roster.rows import LeaderRow, Problem, RosterRefused
 from storage.models import Agreement, AgreementEvent, Answer, Base, Leader, Phase
 
 YEAR = 2024
@@ -28,7 +24,7 @@ HEADER = "name|email|unit|superior_email"
 
 
 def _problems(data: bytes) -> list[Problem]:
-    with pytest.raises(CsvImportError) as caught:
+    with pytest.raises(RosterRefused) as caught:
         parse_leaders_csv(data)
     return caught.value.problems
 
@@ -165,6 +161,20 @@ def test_refuses_malformed_emails() -> None:
     assert problems[3].message == "Linje 6: e-post mangler."
 
 
+def test_accepts_internationalised_addresses() -> None:
+    parsed = parse_leaders_csv(
+        _csv(
+            HEADER,
+            "Åse|Åse@Lørenskog.Kommune.no|U|",
+            "Bjørn|bjørn.ås@lørenskog.kommune.no|U|åse@lørenskog.kommune.no",
+        )
+    )
+    assert [(row.email, row.superior_email) for row in parsed.rows] == [
+        ("åse@lørenskog.kommune.no", None),
+        ("bjørn.ås@lørenskog.kommune.no", "åse@lørenskog.kommune.no"),
+    ]
+
+
 def test_refuses_an_empty_name() -> None:
     problems = _problems(_csv(HEADER, "A|a@example.com|U|", " |b@example.com|U|a@example.com"))
     assert [(problem.line, problem.message) for problem in problems] == [(3, "Linje 3: navn mangler.")]
@@ -296,7 +306,7 @@ def test_refuses_a_file_over_five_megabytes() -> None:
 
 
 def test_refuses_a_file_with_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(leader_import, "MAX_ROWS", 3)
+    monkeypatch.setattr(parse, "MAX_ROWS", 3)
     rows = [f"L{n}|l{n}@example.com|U|" for n in range(4)]
     problems = _problems(_csv(HEADER, *rows))
     assert _lines(problems) == [None]
@@ -305,7 +315,7 @@ def test_refuses_a_file_with_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_collects_every_problem_sorted_by_line_in_a_readable_message() -> None:
-    with pytest.raises(CsvImportError) as caught:
+    with pytest.raises(RosterRefused) as caught:
         parse_leaders_csv(
             _csv(
                 HEADER,
@@ -325,7 +335,7 @@ def test_collects_every_problem_sorted_by_line_in_a_readable_message() -> None:
 
 
 def test_the_demo_file_is_valid() -> None:
-    parsed = parse_leaders_csv(leader_import.DEMO_CSV.read_bytes())
+    parsed = parse_leaders_csv(DEMO_CSV.read_bytes())
     rows = parsed.by_email()
     assert len(rows) == 12
     levels = {}
@@ -556,7 +566,7 @@ async def test_a_refused_import_leaves_the_database_unchanged(
     before = await _dump(session_factory)
     bad = [*BASE[:3], "Ny;ny@example.com;;Skole;ukjent@example.com;nei"]
 
-    with pytest.raises(CsvImportError) as caught:
+    with pytest.raises(RosterRefused) as caught:
         await import_leaders(session_factory, _file(bad), YEAR, TEMPLATE)
 
     assert _lines(caught.value.problems) == [4]
@@ -599,4 +609,61 @@ async def test_demo_loads_with_alex_as_megans_superior(session_factory: async_se
         assert await session.scalar(select(func.count()).select_from(Agreement)) == 11
 
     again = await load_demo(session_factory, YEAR, TEMPLATE)
+    assert again.changed_anything is False
+
+
+# --------------------------------------------------------------------------- rows from elsewhere
+
+
+def _row(line: int, email: str, superior: str | None) -> LeaderRow:
+    return LeaderRow(line, email.split("@")[0], email, None, "U", superior, False)
+
+
+def test_rows_from_elsewhere_are_refused_naming_every_circle() -> None:
+    rows = [
+        _row(1, "top@example.com", None),
+        _row(2, "under@example.com", "b@example.com"),
+        _row(3, "b@example.com", "c@example.com"),
+        _row(4, "c@example.com", "b@example.com"),
+        _row(5, "d@example.com", "f@example.com"),
+        _row(6, "e@example.com", "d@example.com"),
+        _row(7, "f@example.com", "e@example.com"),
+        _row(8, "g@example.com", "gone@example.com"),
+        _row(9, "h@example.com", "ghost@example.com"),
+    ]
+    earlier = Problem(10, "Linje 10: navn mangler.")
+
+    with pytest.raises(RosterRefused) as caught:
+        check_roster(rows, problems=[earlier], known_emails={"gone@example.com"})
+
+    assert [(problem.line, problem.message) for problem in caught.value.problems] == [
+        (
+            3,
+            "Linje 3 og 4: lederne er overordnet hverandre i en sirkel "
+            "(b@example.com → c@example.com → b@example.com). Øverste leder skal ha tom overordnet.",
+        ),
+        (
+            5,
+            "Linje 5, 6 og 7: lederne er overordnet hverandre i en sirkel "
+            "(d@example.com → f@example.com → e@example.com → d@example.com). "
+            "Øverste leder skal ha tom overordnet.",
+        ),
+        (9, "Linje 9: overordnet leder ghost@example.com finnes ikke i filen."),
+        (10, "Linje 10: navn mangler."),
+    ]
+
+
+async def test_rows_from_elsewhere_are_applied_like_a_file(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    roster = check_roster([_row(1, "sjef@example.com", None), _row(2, "a@example.com", "sjef@example.com")])
+
+    result = await apply_roster(session_factory, roster, YEAR, TEMPLATE)
+
+    assert (result.leaders_created, result.agreements_created) == (2, 1)
+    leaders = await _leaders(session_factory)
+    sjef, anne = leaders["sjef@example.com"], leaders["a@example.com"]
+    assert anne.superior_id == sjef.id
+    assert (await _agreements(session_factory))[anne.id].superior_id == sjef.id
+    again = await apply_roster(session_factory, roster, YEAR, TEMPLATE)
     assert again.changed_anything is False

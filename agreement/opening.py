@@ -1,0 +1,199 @@
+"""Opening an agreement for one leader, and the unit of work its changes are made in.
+
+Every function takes an open ``AsyncSession`` (one per turn or job) and leaves committing to
+the caller; :func:`run_in_transaction` wraps one unit of work with a retry on concurrent changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from agreement import access
+from agreement.access import Action, ContentContext, Role
+from agreement.errors import AccessDenied, ConcurrentChange, NotFound
+from agreement.status import AgreementStatus, both_prepared, derive_status
+from agreement.template import Template, load_template
+from storage.models import Agreement, AgreementEvent, Leader, Phase
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AgreementAccess:
+    """An agreement together with the viewer's role in it."""
+
+    agreement: Agreement
+    viewer: Leader
+    role: Role
+    template: Template
+
+    @property
+    def status(self) -> AgreementStatus:
+        return derive_status(self.agreement)
+
+    @property
+    def other(self) -> Leader:
+        """The other leader of the pair (only meaningful for pair members)."""
+        if self.role is Role.SUPERIOR:
+            return self.agreement.subordinate
+        return self.agreement.superior
+
+    def may(self, action: Action, section_key: str, phase: Phase, author_id: int) -> bool:
+        """Whether the viewer may ``action`` content of ``section_key`` written in ``phase`` by ``author_id``."""
+        agreement = self.agreement
+        content = ContentContext(
+            section_key=section_key,
+            phase=phase,
+            author_is_viewer=author_id == self.viewer.id,
+            both_prepared=both_prepared(agreement),
+            followup_recorded=agreement.followup_recorded_at is not None,
+            development_shared=agreement.development_shared,
+            private_section=section_key in self.template.private_section_keys,
+        )
+        return access.can(self.role, action, content)
+
+
+def require_role(opened: AgreementAccess, role: Role) -> None:
+    """Refuse anyone but the leader with ``role`` in this agreement."""
+    if opened.role is not role:
+        raise AccessDenied(f"only the {role.value} may do this")
+
+
+def require_pair(opened: AgreementAccess) -> None:
+    """Refuse anyone but the two leaders of the agreement."""
+    if not opened.role.in_pair:
+        raise AccessDenied("only the two leaders of the agreement may do this")
+
+
+async def get_leader(session: AsyncSession, leader_id: int) -> Leader:
+    """An active leader; NotFound for anyone else."""
+    leader = await session.get(Leader, leader_id)
+    if leader is None or not leader.active:
+        raise NotFound(f"leader {leader_id}")
+    return leader
+
+
+async def open_agreement(
+    session: AsyncSession, viewer_id: int, agreement_id: int, *, require: Role | None = None
+) -> AgreementAccess:
+    """Load an agreement for ``viewer_id``; anyone outside the pair, or without ``require``, gets AccessDenied."""
+    opened = await open_agreement_status(session, viewer_id, agreement_id)
+    require_pair(opened)
+    if require is not None:
+        require_role(opened, require)
+    return opened
+
+
+#: An active agreement with its two leaders, in one round trip (built once: a turn runs it often).
+_OPEN_AGREEMENT = (
+    select(Agreement)
+    .where(Agreement.id == bindparam("agreement_id"), Agreement.active.is_(True))
+    .options(joinedload(Agreement.superior), joinedload(Agreement.subordinate))
+)
+
+
+async def open_agreement_status(
+    session: AsyncSession, viewer_id: int, agreement_id: int
+) -> AgreementAccess:
+    """Load an agreement for status and dates (pair, superior's superior and HR)."""
+    agreement = await session.scalar(_OPEN_AGREEMENT, {"agreement_id": agreement_id})
+    if agreement is None:
+        raise NotFound(f"agreement {agreement_id}")
+    # A leader of the pair came with the agreement; anyone else is looked up.
+    if viewer_id == agreement.superior_id:
+        viewer = agreement.superior
+    elif viewer_id == agreement.subordinate_id:
+        viewer = agreement.subordinate
+    else:
+        viewer = await get_leader(session, viewer_id)
+    if not viewer.active:
+        raise NotFound(f"leader {viewer_id}")
+    role = access.role_of(
+        viewer.id,
+        viewer.is_hr_admin,
+        agreement.superior_id,
+        agreement.subordinate_id,
+        agreement.superior.superior_id,
+    )
+    if not access.can_see_status(role):
+        raise AccessDenied(f"leader {viewer_id} may not see agreement {agreement_id}")
+    return AgreementAccess(agreement, viewer, role, load_template(agreement.template_id))
+
+
+async def agreements_of(session: AsyncSession, leader_id: int, year: int) -> list[AgreementAccess]:
+    """The agreements a leader is part of in ``year``: as subordinate first, then as superior."""
+    viewer = await get_leader(session, leader_id)
+    rows = (
+        await session.scalars(
+            select(Agreement)
+            .where(
+                Agreement.year == year,
+                Agreement.active.is_(True),
+                (Agreement.superior_id == leader_id) | (Agreement.subordinate_id == leader_id),
+            )
+            .options(selectinload(Agreement.superior), selectinload(Agreement.subordinate))
+        )
+    ).all()
+    result = [
+        AgreementAccess(
+            row,
+            viewer,
+            Role.SUPERIOR if row.superior_id == leader_id else Role.SUBORDINATE,
+            load_template(row.template_id),
+        )
+        for row in rows
+    ]
+    result.sort(key=lambda item: (item.role is Role.SUPERIOR, item.other.name.lower()))
+    return result
+
+
+# --- units of work --------------------------------------------------------------------
+
+
+def record_event(session: AsyncSession, opened: AgreementAccess, kind: str, **detail: object) -> None:
+    """Keep a step of the agreement in its history, with the viewer as the actor."""
+    session.add(
+        AgreementEvent(agreement_id=opened.agreement.id, kind=kind, actor_id=opened.viewer.id, detail=detail)
+    )
+
+
+async def flush(session: AsyncSession) -> None:
+    """Write the changes so far; a change made at the same moment elsewhere is a ConcurrentChange."""
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise ConcurrentChange("the agreement was changed at the same moment") from exc
+
+
+async def run_in_transaction(
+    session_factory: async_sessionmaker[AsyncSession],
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    attempts: int = 5,
+) -> T:
+    """Run ``work`` in its own transaction and commit; retry when a concurrent change collides."""
+    for attempt in range(1, attempts + 1):
+        async with session_factory() as session:
+            try:
+                result = await work(session)
+                await session.commit()
+                return result
+            except (ConcurrentChange, StaleDataError):
+                await session.rollback()
+                if attempt == attempts:
+                    raise ConcurrentChange("gave up after repeated concurrent changes") from None
+                logger.info("Concurrent change, retrying (attempt %d)", attempt)
+        await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
+    raise AssertionError("unreachable")

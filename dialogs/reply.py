@@ -1,0 +1,328 @@
+"""A leader's reply to a question: typed text or an Adaptive Card submit, recognised and checked.
+
+In-dialog card buttons carry ``{"reply": <kind>, "question": <what is being asked>}``; card
+buttons that start something (``{"action": ...}``, see :mod:`bot.actions`) are routed by the
+flows before a prompt sees them. Each prompt has a check: a function from the :class:`Reply`
+to a :class:`Verdict`, run after the prompt has refused a card that answers another question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs.prompts import Prompt, PromptOptions, PromptRecognizerResult, PromptValidatorContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from agreement.answers import validate_choice, validate_text
+from agreement.errors import AnswerEmpty, AnswerTooLong, InvalidChoice
+from agreement.template import load_template
+from dialogs.texts import common
+from dialogs.texts import goals as gtexts
+from dialogs.texts import plan as ptexts
+from dialogs.texts import questions as qtexts
+
+REPLY = "reply"
+QUESTION = "question"
+
+# Reply kinds sent by in-dialog buttons.
+ANSWER = "answer"
+KEEP = "keep"
+SKIP = "skip"
+CHOOSE = "choose"
+
+ERROR_KEY = "error"
+
+
+def reply_data(kind: str, question: str, **extra: Any) -> dict[str, Any]:
+    """The ``data`` of an in-dialog button answering ``question``."""
+    return {REPLY: kind, QUESTION: question, **extra}
+
+
+def normalise(text: str | None) -> str:
+    """A typed word as matched against commands: trimmed, lower-case, single spaces."""
+    cleaned = re.sub(r"\s+", " ", (text or "").strip().lower())
+    return cleaned.rstrip(".!")
+
+
+def options(prompt: Activity | str, validations: dict[str, Any]) -> PromptOptions:
+    """PromptOptions for a ReplyPrompt; ``validations`` tells the check what is asked."""
+    as_activity = MessageFactory.text(prompt) if isinstance(prompt, str) else prompt
+    return PromptOptions(prompt=as_activity, validations=validations)
+
+
+# --- recognising ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message answering a prompt: what was asked, the typed text, and the card's data."""
+
+    asked: dict[str, Any]
+    text: str | None
+    data: dict | None
+
+    @property
+    def stale(self) -> bool:
+        """A card submit that does not answer the question being asked now."""
+        if self.data is None:
+            return False
+        return self.data.get(REPLY) is None or self.data.get(QUESTION) != self.asked[QUESTION]
+
+    def card_input(self, key: str) -> str | None:
+        """A card input's value; anything but a string (a forged or broken submit) counts as missing."""
+        if self.data is None:
+            return None
+        value = self.data.get(key)
+        return value if isinstance(value, str) else None
+
+    def entered(self, key: str) -> str | None:
+        """What was entered: the card input ``key``, or the typed text."""
+        return self.card_input(key) if self.data is not None else self.text
+
+    def wants(self, kind: str, words: tuple[str, ...]) -> bool:
+        """A button of ``kind`` was pressed, or one of its ``words`` typed."""
+        if self.data is not None:
+            return self.data.get(REPLY) == kind
+        return normalise(self.text) in words
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A check's decision: the prompt's result, or the message saying why it is asked again."""
+
+    value: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def accept(value: dict[str, Any]) -> Verdict:
+    """Pass with ``value`` as the prompt's result."""
+    return Verdict(value=value)
+
+
+def refuse(message: str) -> Verdict:
+    """Fail with ``message``, which is sent before the question is asked again."""
+    return Verdict(error=message)
+
+
+Check = Callable[[Reply], Verdict]
+
+
+class ReplyPrompt(Prompt):
+    """Recognises typed text and card submits, refuses stale cards, and lets its check decide the rest.
+
+    ``stale_message`` is said for a card answering another question; with None the check sees those too.
+    """
+
+    def __init__(self, dialog_id: str, check: Check, *, stale_message: str | None = common.STALE_CARD) -> None:
+        super().__init__(dialog_id, self._validate)
+        self._check = check
+        self._stale_message = stale_message
+
+    async def _validate(self, prompt_context: PromptValidatorContext) -> bool:
+        value = prompt_context.recognized.value or {}
+        text = value.get("text")
+        reply = Reply(prompt_context.options.validations, text if isinstance(text, str) else None, value.get("data"))
+        if self._stale_message is not None and reply.stale:
+            verdict = refuse(self._stale_message)
+        else:
+            verdict = self._check(reply)
+        if verdict.error is not None:
+            prompt_context.state[ERROR_KEY] = verdict.error
+            return False
+        prompt_context.recognized.value = verdict.value
+        return True
+
+    async def on_prompt(self, turn_context: TurnContext, state: dict, options: PromptOptions, is_retry: bool) -> None:
+        """Send the question (on a retry, first the reason it is asked again)."""
+        error = state.pop(ERROR_KEY, None)
+        if is_retry and error:
+            await turn_context.send_activity(error)
+        if options.prompt is not None:
+            await turn_context.send_activity(options.prompt)
+
+    async def on_recognize(self, turn_context: TurnContext, state: dict, options: PromptOptions) -> PromptRecognizerResult:
+        """Every message is recognised; its text and card data go to the check."""
+        activity = turn_context.activity
+        result = PromptRecognizerResult()
+        if activity.type == ActivityTypes.message:
+            data = activity.value if isinstance(activity.value, dict) else None
+            result.succeeded = True
+            result.value = {"text": activity.text, "data": data}
+        return result
+
+
+# --- checks ---------------------------------------------------------------------------
+
+
+def answer_refusal(exc: AnswerEmpty | AnswerTooLong | InvalidChoice) -> str:
+    """Why an answer is refused, said to the leader."""
+    if isinstance(exc, AnswerTooLong):
+        return common.TOO_LONG.format(length=exc.length, limit=exc.limit)
+    if isinstance(exc, InvalidChoice):
+        return qtexts.CHOICE_COUNT.format(
+            given=common.number_word(exc.given),
+            minimum=common.number_word(exc.minimum),
+            maximum=common.number_word(exc.maximum),
+        )
+    return common.EMPTY
+
+
+def check_text(raw: str | None, max_length: int) -> tuple[str | None, str | None]:
+    """The cleaned answer, or the message saying why it is refused."""
+    try:
+        return validate_text(raw, max_length=max_length), None
+    except (AnswerEmpty, AnswerTooLong) as exc:
+        return None, answer_refusal(exc)
+
+
+def _keep(reply: Reply) -> Verdict | None:
+    """Settle a 'behold' (keep the current answer); None for anything else."""
+    if not reply.wants(KEEP, common.KEEP_WORDS):
+        return None
+    if not reply.asked.get("has_current"):
+        return refuse(common.NOTHING_TO_KEEP)
+    return accept({"kind": KEEP})
+
+
+def check_answer(reply: Reply) -> Verdict:
+    """A text answer: new text, or 'behold' (keep the current one), or 'hopp over' where allowed."""
+    kept = _keep(reply)
+    if kept is not None:
+        return kept
+    if reply.wants(SKIP, common.SKIP_WORDS):
+        if not reply.asked.get("skippable"):
+            return refuse(common.CANNOT_SKIP)
+        return accept({"kind": SKIP})
+    cleaned, error = check_text(reply.entered("text"), reply.asked["max_length"])
+    if error:
+        return refuse(error)
+    return accept({"kind": ANSWER, "text": cleaned})
+
+
+def parse_statements(raw: str | None, statement_keys: list[str]) -> list[str]:
+    """Statement keys from a card's comma-separated value or typed numbers ('1, 4')."""
+    keys = []
+    for token in re.split(r"[,;\s]+", (raw or "").strip()):
+        if not token:
+            continue
+        if token.isdigit() and 1 <= int(token) <= len(statement_keys):
+            keys.append(statement_keys[int(token) - 1])
+        else:
+            keys.append(token)
+    return keys
+
+
+def check_choice(reply: Reply) -> Verdict:
+    """A Lederplattformen choice: between the template's min and max statements, or 'behold'."""
+    kept = _keep(reply)
+    if kept is not None:
+        return kept
+    template = load_template(reply.asked["template_id"])
+    statement_keys = [s.key for s in template.platform_statements]
+    try:
+        chosen = parse_statements(reply.entered("choice"), statement_keys)
+        keys = validate_choice(template, reply.asked[QUESTION], chosen)
+    except InvalidChoice as exc:
+        if exc.unknown:
+            return refuse(qtexts.CHOICE_UNKNOWN.format(count=len(statement_keys)))
+        return refuse(answer_refusal(exc))
+    return accept({"kind": CHOOSE, "keys": keys})
+
+
+def check_option(reply: Reply) -> Verdict:
+    """One of a few buttons (e.g. sign / send comments); typed button words work too."""
+    choices: dict[str, list[str]] = reply.asked["options"]
+    if reply.data is not None:
+        chosen = reply.card_input("option")
+        if chosen is not None and chosen in choices:
+            return accept({"kind": CHOOSE, "option": chosen})
+    else:
+        word = normalise(reply.text)
+        for option, words in choices.items():
+            if word in words:
+                return accept({"kind": CHOOSE, "option": option})
+    return refuse(reply.asked["hint"])
+
+
+_TYPED_WHEN = re.compile(
+    r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\s*(?:kl\.?)?\s*(?P<hour>\d{1,2})[.:](?P<minute>\d{2})"
+    r"|(?P<iso_date>\d{4}-\d{2}-\d{2})[ T](?P<iso_time>\d{1,2}:\d{2})"
+)
+
+
+def parse_when(date_text: str | None, time_text: str | None, typed: str | None) -> tuple[date, time] | None:
+    """The date and time from card inputs ('2026-02-10', '09:00') or typed text ('10.02.2026 09:00')."""
+    try:
+        if typed is not None:
+            match = _TYPED_WHEN.fullmatch(typed.strip())
+            if match is None:
+                return None
+            if match.group("iso_date"):
+                date_text, time_text = match.group("iso_date"), match.group("iso_time")
+            else:
+                day = date(int(match.group("year")), int(match.group("month")), int(match.group("day")))
+                return day, time(int(match.group("hour")), int(match.group("minute")))
+        day = date.fromisoformat((date_text or "").strip())
+        hour, minute = (int(part) for part in (time_text or "").strip().split(":")[:2])
+        return day, time(hour, minute)
+    except ValueError:
+        return None
+
+
+def check_meeting(reply: Reply) -> Verdict:
+    """A meeting date and time, not before today (in the service's time zone)."""
+    date_input, time_input = reply.card_input("date"), reply.card_input("time")
+    if reply.data is not None and not (time_input or "").strip() and (date_input or "").strip():
+        return refuse(ptexts.MISSING_TIME)
+    parsed = parse_when(date_input, time_input, None if reply.data is not None else reply.text)
+    if parsed is None:
+        return refuse(ptexts.INVALID_WHEN)
+    day, clock = parsed
+    when = datetime.combine(day, clock, tzinfo=ZoneInfo(reply.asked["timezone"]))
+    if day < date.fromisoformat(reply.asked["today"]):
+        return refuse(ptexts.IN_THE_PAST.format(when=common.format_when(when)))
+    return accept({"kind": ANSWER, "when": when.isoformat()})
+
+
+def check_goals_menu(reply: Reply) -> Verdict:
+    """A button of the goals card: add, done, edit/remove <goal> or use <suggested goal>."""
+    if reply.data is None:
+        word = normalise(reply.text)
+        if word in gtexts.ADD_WORDS:
+            return accept({"kind": CHOOSE, "option": "add"})
+        if word in gtexts.DONE_WORDS:
+            return accept({"kind": CHOOSE, "option": "done"})
+        return refuse(gtexts.MENU_HINT)
+    option = reply.card_input("option")
+    if option in ("add", "done"):
+        return accept({"kind": CHOOSE, "option": option})
+    asked = reply.asked
+    allowed = (
+        asked["goal_ids"] if option in ("edit", "remove") else asked["suggestion_ids"] if option == "use" else []
+    )
+    goal_id = reply.data.get("goal_id")
+    if isinstance(goal_id, int) and not isinstance(goal_id, bool) and goal_id in allowed:
+        return accept({"kind": CHOOSE, "option": option, "goal_id": goal_id})
+    return refuse(common.STALE_CARD)
+
+
+def check_actions(reply: Reply) -> Verdict:
+    """The actions of a goal, one per line: at least one, at most the service's limit."""
+    if reply.asked.get("has_current") and reply.wants(KEEP, common.KEEP_WORDS):
+        return accept({"kind": KEEP})
+    lines = [line.strip() for line in (reply.entered("text") or "").splitlines() if line.strip()]
+    if not lines:
+        return refuse(common.EMPTY)
+    if len(lines) > reply.asked["max_actions"]:
+        return refuse(gtexts.TOO_MANY_ACTIONS.format(limit=reply.asked["max_actions"]))
+    for line in lines:
+        _, error = check_text(line, reply.asked["max_length"])
+        if error:
+            return refuse(error)
+    return accept({"kind": ANSWER, "lines": lines})
