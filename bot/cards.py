@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -39,7 +40,7 @@ def heading(text: str, *, size: str = "Large") -> Element:
 
 
 def text(value: str, *, subtle: bool = False, bold: bool = False, spacing: str | None = None) -> Element:
-    """A wrapped paragraph."""
+    """A wrapped paragraph of the bot's own text (Markdown); a leader's text goes through ``as_typed``."""
     block: Element = {"type": "TextBlock", "text": value, "wrap": True}
     if subtle:
         block["isSubtle"] = True
@@ -51,8 +52,51 @@ def text(value: str, *, subtle: bool = False, bold: bool = False, spacing: str |
 
 
 def bullets(items: Iterable[str]) -> Element:
-    """A bulleted list as one wrapped TextBlock (Adaptive Cards render markdown lists)."""
+    """A bulleted list of the bot's own texts as one wrapped TextBlock (Adaptive Cards render markdown lists)."""
     return {"type": "TextBlock", "text": "\n".join(f"- {item}" for item in items), "wrap": True}
+
+
+def as_typed(value: str, *, bold: bool = False, subtle: bool = False, bullet: bool = False,
+             spacing: str | None = None) -> Element:
+    """A leader's text exactly as typed: no links, emphasis, list numbering or headings; line breaks kept.
+
+    Every text a leader wrote (answers, goals, actions, comments, place and date, labels that name
+    a goal) is shown through this, never in a TextBlock. A TextBlock's text is Markdown: in Teams
+    ``[lenke](http://…)`` became a link, ``*x*`` italics, a line starting "26)" a list item shown
+    as "6.", and single line breaks vanished. Escaping the Markdown with backslashes is not robust:
+    renderers (Teams desktop, web, mobile) parse the subset differently and some show the
+    backslashes. The text of a TextRun in a RichTextBlock is never Markdown-processed (Adaptive
+    Cards 1.2 and later, so 1.5), so it is shown as it is. A TextRun cannot carry a line break, so
+    each line is its own RichTextBlock, set tight under the one before; a blank line becomes
+    Medium spacing before the next line (several in a row count as one). With ``bullet`` the text
+    is one item of a list ("• " before its first line).
+    """
+    style: Element = {}
+    if bold:
+        style["weight"] = "Bolder"
+    if subtle:
+        style["isSubtle"] = True
+    blocks: list[Element] = []
+    after_blank = False
+    for line in value.splitlines():
+        if not line.strip():
+            after_blank = bool(blocks)
+            continue
+        inlines = [{"type": "TextRun", "text": line, **style}]
+        if bullet and not blocks:
+            inlines.insert(0, {"type": "TextRun", "text": "• ", **style})
+        block: Element = {"type": "RichTextBlock", "inlines": inlines}
+        if blocks:
+            block["spacing"] = "Medium" if after_blank else "None"
+        blocks.append(block)
+        after_blank = False
+    if not blocks:
+        blocks.append({"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": value, **style}]})
+    if len(blocks) == 1:
+        if spacing:
+            blocks[0]["spacing"] = spacing
+        return blocks[0]
+    return container(blocks, spacing=spacing)
 
 
 def facts(pairs: Iterable[tuple[str, str]]) -> Element:
@@ -91,15 +135,52 @@ def flow_buttons(titles: Mapping[str, str], names: Iterable[str], agreement_id: 
     return action_set([submit(titles[name], submit_data(name, agreement_id)) for name in names])
 
 
-def text_input(input_id: str, *, value: str | None = None, placeholder: str | None = None,
+def text_input(input_id: str, *, max_length: int, value: str | None = None, placeholder: str | None = None,
                multiline: bool = True) -> Element:
-    """A text field; no maxLength on purpose: long answers are refused with a message, not cut."""
-    field: Element = {"type": "Input.Text", "id": input_id, "isMultiline": multiline}
+    """A text field with ``max_length`` as its maxLength hint; the server checks the length again.
+
+    A ``value`` longer than ``max_length`` (a refused answer given back) raises the hint to its
+    length: a client that honours maxLength may otherwise cut the leader's text when it shows it.
+    """
+    field: Element = {"type": "Input.Text", "id": input_id, "isMultiline": multiline,
+                      "maxLength": max(max_length, len(value or ""))}
     if value:
         field["value"] = value
     if placeholder:
         field["placeholder"] = placeholder
     return field
+
+
+def refilled(content: Mapping[str, Any], values: Mapping[str, str], notice: str | None = None) -> dict:
+    """A copy of a card with the inputs named in ``values`` (by id) set to them and ``notice`` above the rest.
+
+    This is how a refused answer comes back: the same card, the leader's text in its field and the
+    ticked boxes ticked (unknown choices are left out), with the reason first.
+    """
+    result = copy.deepcopy(dict(content))
+    for node in _nodes(result.get("body", [])):
+        value = values.get(node.get("id")) if node.get("type", "").startswith("Input.") else None
+        if not isinstance(value, str):
+            continue
+        if node["type"] == "Input.ChoiceSet":
+            known = {choice["value"] for choice in node.get("choices", [])}
+            value = ",".join(key for key in value.split(",") if key in known)
+        if node["type"] == "Input.Text":
+            node["maxLength"] = max(node.get("maxLength", 0), len(value))
+        node["value"] = value
+    if notice:
+        result["body"] = [container([text(notice, bold=True)], style="attention"), *result.get("body", [])]
+    return result
+
+
+def _nodes(tree: Any) -> Iterator[dict]:
+    """Every object in a card's body, depth first."""
+    if isinstance(tree, dict):
+        yield tree
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for item in tree:
+            yield from _nodes(item)
 
 
 def card_size(content: Mapping[str, Any]) -> int:

@@ -10,6 +10,7 @@ from agreement.goals import MAX_ACTIONS_PER_GOAL, add_goal, list_goals, remove_g
 from agreement.opening import AgreementAccess
 from bot.cards import to_activity
 from dialogs.cards.goals import GoalView, goals_card
+from dialogs.cards.message import given_back_card
 from dialogs.cards.options import free_text_card
 from dialogs.flow import DialogDeps, FlowDialog, error_message
 from dialogs.reply import KEEP, ReplyPrompt, check_actions, check_answer, check_goals_menu, options
@@ -104,7 +105,8 @@ class GoalsDialog(FlowDialog):
             step.values["editing"] = editing
             key = f"{opts['question']}:title"
             content = free_text_card(
-                texts.ASK_TITLE_EDIT if editing else texts.ASK_TITLE, key, placeholder=texts.TITLE_PLACEHOLDER,
+                texts.ASK_TITLE_EDIT if editing else texts.ASK_TITLE, key,
+                max_length=self.deps.settings.max_answer_length, placeholder=texts.TITLE_PLACEHOLDER,
                 multiline=False, value=editing["title"] if editing else None, keep=editing is not None,
             )
             return await step.prompt(
@@ -146,12 +148,15 @@ class GoalsDialog(FlowDialog):
         title = editing["title"] if step.result["kind"] == KEEP else step.result["text"]
         step.values["title"] = title
         key = f"{step.options['question']}:actions"
+        # Each action (one per line) is checked against the answer length; the field holds them all.
+        field_length = MAX_ACTIONS_PER_GOAL * (self.deps.settings.max_answer_length + 1)
         if editing:
-            content = free_text_card(texts.ASK_ACTIONS_EDIT.format(title=title), key,
+            content = free_text_card(texts.ASK_ACTIONS_EDIT.format(title=title), key, max_length=field_length,
                                      placeholder=texts.ACTIONS_PLACEHOLDER, value="\n".join(editing["actions"]),
                                      keep=True)
         else:
-            content = free_text_card(texts.ASK_ACTIONS.format(title=title), key, placeholder=texts.ACTIONS_PLACEHOLDER)
+            content = free_text_card(texts.ASK_ACTIONS.format(title=title), key, max_length=field_length,
+                                     placeholder=texts.ACTIONS_PLACEHOLDER)
         return await step.prompt(
             ACTIONS_PROMPT,
             options(
@@ -183,7 +188,8 @@ class GoalsDialog(FlowDialog):
         except ConcurrentChange:
             # Nothing was saved: give the leader back every word they wrote, then the goal list.
             typed = "\n".join([title, *lines])
-            await step.context.send_activity(common.CONCURRENT_UNSAVED.format(text=typed))
+            returned = given_back_card(common.GIVEN_BACK_CONCURRENT, typed)
+            await step.context.send_activity(to_activity(returned, summary=common.GIVEN_BACK_CONCURRENT))
             return await step.replace_dialog(LOOP, opts)
         except NotFound as exc:
             # The goal was changed or removed elsewhere in the meantime.

@@ -38,7 +38,7 @@ from dialogs.plan_dialog import PlanDialog
 from dialogs.preparation_dialog import PreparationDialog
 from dialogs.preparation_view_dialog import PreparationViewDialog
 from dialogs.reading_dialog import ReadingDialog
-from dialogs.reply import REPLY, Reply, ReplyPrompt, Verdict, options, refuse
+from dialogs.reply import REPLY, Reply, ReplyPrompt, Verdict, given_back, options, refuse
 from dialogs.review_dialog import ReviewDialog
 from dialogs.texts import common
 from dialogs.texts import menu as texts
@@ -106,7 +106,7 @@ class MainDialog(FlowDialog):
             route = card_action_of(activity)
             data = card_data(activity)
             if route is None and data is not None and REPLY in data:
-                await step.context.send_activity(common.STALE_CARD_MENU)
+                await step.context.send_activity(given_back(data) or common.STALE_CARD_MENU)
         if route is not None:
             return await step.next(route)
         return await step.prompt(

@@ -20,7 +20,7 @@ from agreement.goals import list_goals
 from agreement.opening import AgreementAccess
 from agreement.status import both_prepared
 from agreement.template import AnswerSection, FieldKind, Template
-from bot.cards import to_activity
+from bot.cards import refilled, to_activity
 from dialogs.cards.questions import (
     ContextEntry,
     choice_question_card,
@@ -42,6 +42,8 @@ LOOP = "questions.loop"
 TEXT_PROMPT = "questions.text"
 CHOICE_PROMPT = "questions.choice"
 GOALS = "questions.goals"
+#: Options key: an answer refused after its check (reason and inputs), to be asked again with it.
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class QuestionsDialog(FlowDialog):
         """Ask the question at ``index`` (introducing its section first), or finish."""
         opts = step.options
         keys, index = opts["keys"], opts["index"]
+        refused = opts.pop(REFUSED, None)  # for this asking only, not carried to the next question
         if index >= len(keys):
             return await step.end_dialog(True)
         try:
@@ -158,12 +161,17 @@ class QuestionsDialog(FlowDialog):
                 question, progress, template, field.min_choices, field.max_choices, current,
                 self.context_title, asked.context,
             )
+            if refused:
+                content = refilled(content, refused["values"], refused["reason"])
             return await step.prompt(
                 CHOICE_PROMPT,
                 options(to_activity(content),
                         {"question": question.key, "template_id": template.id, "has_current": bool(current)}),
             )
-        content = text_question_card(question, progress, asked.current, self.context_title, asked.context)
+        content = text_question_card(question, progress, asked.current, self.deps.settings.max_answer_length,
+                                     self.context_title, asked.context)
+        if refused:
+            content = refilled(content, refused["values"], refused["reason"])
         return await step.prompt(
             TEXT_PROMPT,
             options(
@@ -192,8 +200,10 @@ class QuestionsDialog(FlowDialog):
             try:
                 await self.change(step, save)
             except (AnswerEmpty, AnswerTooLong, InvalidChoice, ConcurrentChange) as exc:
-                await step.context.send_activity(error_message(exc))
-                return await step.replace_dialog(LOOP, opts)
+                # Nothing was saved: the question again, with the leader's answer in it and the reason above.
+                entered = {"choice": ",".join(reply["keys"])} if reply["kind"] == CHOOSE else {"text": reply["text"]}
+                refused = {"reason": error_message(exc), "values": entered}
+                return await step.replace_dialog(LOOP, {**opts, REFUSED: refused})
             except AgreementError as exc:
                 await step.context.send_activity(f"{texts.SAVE_FAILED} {error_message(exc)}")
                 return await step.end_dialog(False)

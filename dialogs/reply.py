@@ -1,9 +1,11 @@
 """A leader's reply to a question: typed text or an Adaptive Card submit, recognised and checked.
 
-In-dialog card buttons carry ``{"reply": <kind>, "question": <what is being asked>}``; card
-buttons that start something (``{"action": ...}``, see :mod:`bot.actions`) are routed by the
-flows before a prompt sees them. Each prompt has a check: a function from the :class:`Reply`
-to a :class:`Verdict`, run after the prompt has refused a card that answers another question.
+In-dialog card buttons carry ``{"reply": <kind>, "question": <what is being asked>}`` (answer
+buttons also the question's ``label``); card buttons that start something (``{"action": ...}``,
+see :mod:`bot.actions`) are routed by the flows before a prompt sees them. Each prompt has a
+check: a function from the :class:`Reply` to a :class:`Verdict`, run after the prompt has
+refused a card that answers another question. Nothing typed is thrown away: a refused answer
+comes back in the question's card, and text from an old card is given back with its question.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from botbuilder.schema import Activity, ActivityTypes
 from agreement.answers import validate_choice, validate_text
 from agreement.errors import AnswerEmpty, AnswerTooLong, InvalidChoice
 from agreement.template import load_template
+from bot.cards import MAX_CARD_BYTES, card_size, cards_in, refilled, to_activity
+from dialogs.cards.message import given_back_card
 from dialogs.texts import common
 from dialogs.texts import goals as gtexts
 from dialogs.texts import plan as ptexts
@@ -29,6 +33,7 @@ from dialogs.texts import questions as qtexts
 
 REPLY = "reply"
 QUESTION = "question"
+LABEL = "label"
 
 # Reply kinds sent by in-dialog buttons.
 ANSWER = "answer"
@@ -37,6 +42,8 @@ SKIP = "skip"
 CHOOSE = "choose"
 
 ERROR_KEY = "error"
+REFILL_KEY = "refill"
+GIVEN_BACK_KEY = "given_back"
 
 
 def reply_data(kind: str, question: str, **extra: Any) -> dict[str, Any]:
@@ -74,6 +81,12 @@ class Reply:
             return False
         return self.data.get(REPLY) is None or self.data.get(QUESTION) != self.asked[QUESTION]
 
+    def inputs(self) -> dict[str, str]:
+        """What the leader entered, by card input id (typed text counts as the text field)."""
+        if self.data is None:
+            return {"text": self.text} if self.text is not None else {}
+        return {key: value for key, value in self.data.items() if isinstance(value, str)}
+
     def card_input(self, key: str) -> str | None:
         """A card input's value; anything but a string (a forged or broken submit) counts as missing."""
         if self.data is None:
@@ -94,10 +107,11 @@ class Reply:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A check's decision: the prompt's result, or the message saying why it is asked again."""
+    """A check's decision: the prompt's result, or why it is asked again and what goes back in its inputs."""
 
     value: dict[str, Any] | None = None
     error: str | None = None
+    refill: dict[str, str] | None = None
 
 
 def accept(value: dict[str, Any]) -> Verdict:
@@ -105,9 +119,33 @@ def accept(value: dict[str, Any]) -> Verdict:
     return Verdict(value=value)
 
 
-def refuse(message: str) -> Verdict:
-    """Fail with ``message``, which is sent before the question is asked again."""
-    return Verdict(error=message)
+def refuse(message: str, refill: dict[str, str] | None = None) -> Verdict:
+    """Fail with ``message``; the question is asked again with ``refill`` (default: what was entered) in its inputs."""
+    return Verdict(error=message, refill=refill)
+
+
+def given_back(data: dict) -> Activity | None:
+    """The text in an old card's field given back with the question it was written for; None if it had none."""
+    typed, label = data.get("text"), data.get(LABEL)
+    if not isinstance(typed, str) or not typed.strip():
+        return None
+    content = given_back_card(common.GIVEN_BACK_STALE, typed, label if isinstance(label, str) else None)
+    return to_activity(content, summary=common.GIVEN_BACK_STALE)
+
+
+def retry_activity(prompt: Activity | None, reason: str, values: dict[str, str]) -> Activity | None:
+    """A question card asked again: ``values`` in its inputs and ``reason`` above.
+
+    None if the prompt is not one card, or if the card would grow too large for Teams to take it
+    (then a typed text is still in the chat above, and a card's in its field).
+    """
+    contents = cards_in(prompt) if prompt is not None else []
+    if len(contents) != 1:
+        return None
+    content = refilled(contents[0], values, reason)
+    if card_size(content) > MAX_CARD_BYTES:
+        return None
+    return to_activity(content, summary=prompt.summary)
 
 
 Check = Callable[[Reply], Verdict]
@@ -117,6 +155,8 @@ class ReplyPrompt(Prompt):
     """Recognises typed text and card submits, refuses stale cards, and lets its check decide the rest.
 
     ``stale_message`` is said for a card answering another question; with None the check sees those too.
+    Text in a stale card's field is given back with its question (and never saved); a refused reply
+    is asked again with what was entered in the card's inputs and the reason above them.
     """
 
     def __init__(self, dialog_id: str, check: Check, *, stale_message: str | None = common.STALE_CARD) -> None:
@@ -129,22 +169,38 @@ class ReplyPrompt(Prompt):
         text = value.get("text")
         reply = Reply(prompt_context.options.validations, text if isinstance(text, str) else None, value.get("data"))
         if self._stale_message is not None and reply.stale:
-            verdict = refuse(self._stale_message)
+            verdict = refuse(self._stale_message, {})  # an old card's inputs answer another question
         else:
             verdict = self._check(reply)
         if verdict.error is not None:
             prompt_context.state[ERROR_KEY] = verdict.error
+            prompt_context.state[REFILL_KEY] = verdict.refill if verdict.refill is not None else reply.inputs()
+            if reply.stale:
+                prompt_context.state[GIVEN_BACK_KEY] = {key: reply.data.get(key) for key in ("text", LABEL)}
             return False
         prompt_context.recognized.value = verdict.value
         return True
 
     async def on_prompt(self, turn_context: TurnContext, state: dict, options: PromptOptions, is_retry: bool) -> None:
-        """Send the question (on a retry, first the reason it is asked again)."""
+        """Send the question; on a retry the card again with what was entered and the reason it is asked again.
+
+        After text from an old card, that text is given back first and the question is asked as it was.
+        """
         error = state.pop(ERROR_KEY, None)
-        if is_retry and error:
-            await turn_context.send_activity(error)
-        if options.prompt is not None:
-            await turn_context.send_activity(options.prompt)
+        refill = state.pop(REFILL_KEY, None) or {}
+        stale = state.pop(GIVEN_BACK_KEY, None)
+        returned = given_back(stale) if is_retry and stale else None
+        prompt = options.prompt
+        if returned is not None:
+            await turn_context.send_activity(returned)
+        elif is_retry and error:
+            retry = retry_activity(prompt, error, refill)
+            if retry is None:
+                await turn_context.send_activity(error)
+            else:
+                prompt = retry
+        if prompt is not None:
+            await turn_context.send_activity(prompt)
 
     async def on_recognize(self, turn_context: TurnContext, state: dict, options: PromptOptions) -> PromptRecognizerResult:
         """Every message is recognised; its text and card data go to the check."""
@@ -181,12 +237,17 @@ def check_text(raw: str | None, max_length: int) -> tuple[str | None, str | None
         return None, answer_refusal(exc)
 
 
+def _command_refused(reply: Reply, message: str) -> Verdict:
+    """Refuse a keep or skip: a card's inputs come back, a typed command word is not put in the field."""
+    return refuse(message, None if reply.data is not None else {})
+
+
 def _keep(reply: Reply) -> Verdict | None:
     """Settle a 'behold' (keep the current answer); None for anything else."""
     if not reply.wants(KEEP, common.KEEP_WORDS):
         return None
     if not reply.asked.get("has_current"):
-        return refuse(common.NOTHING_TO_KEEP)
+        return _command_refused(reply, common.NOTHING_TO_KEEP)
     return accept({"kind": KEEP})
 
 
@@ -197,7 +258,7 @@ def check_answer(reply: Reply) -> Verdict:
         return kept
     if reply.wants(SKIP, common.SKIP_WORDS):
         if not reply.asked.get("skippable"):
-            return refuse(common.CANNOT_SKIP)
+            return _command_refused(reply, common.CANNOT_SKIP)
         return accept({"kind": SKIP})
     cleaned, error = check_text(reply.entered("text"), reply.asked["max_length"])
     if error:
@@ -225,13 +286,14 @@ def check_choice(reply: Reply) -> Verdict:
         return kept
     template = load_template(reply.asked["template_id"])
     statement_keys = [s.key for s in template.platform_statements]
+    chosen = parse_statements(reply.entered("choice"), statement_keys)
     try:
-        chosen = parse_statements(reply.entered("choice"), statement_keys)
         keys = validate_choice(template, reply.asked[QUESTION], chosen)
     except InvalidChoice as exc:
+        ticked = {"choice": ",".join(chosen)}  # typed numbers tick their boxes too
         if exc.unknown:
-            return refuse(qtexts.CHOICE_UNKNOWN.format(count=len(statement_keys)))
-        return refuse(answer_refusal(exc))
+            return refuse(qtexts.CHOICE_UNKNOWN.format(count=len(statement_keys)), ticked)
+        return refuse(answer_refusal(exc), ticked)
     return accept({"kind": CHOOSE, "keys": keys})
 
 

@@ -76,12 +76,14 @@ class ReviewDialog(FlowDialog):
             return await step.end_dialog(False)
         if option == "sign":
             template = (await self.open(step)).template
-            content = free_text_card(template.signing.place_and_date, PLACE_KEY, hint=texts.PLACE_HINT, multiline=False)
+            content = free_text_card(template.signing.place_and_date, PLACE_KEY, max_length=PLACE_AND_DATE_MAX_LENGTH,
+                                     hint=texts.PLACE_HINT, multiline=False)
             return await step.prompt(
                 TEXT_PROMPT,
                 options(to_activity(content), {"question": PLACE_KEY, "max_length": PLACE_AND_DATE_MAX_LENGTH}),
             )
-        content = free_text_card(texts.ASK_COMMENT.format(name=step.values["other"]), COMMENT_KEY)
+        content = free_text_card(texts.ASK_COMMENT.format(name=step.values["other"]), COMMENT_KEY,
+                                 max_length=self.deps.settings.max_answer_length)
         return await step.prompt(
             TEXT_PROMPT,
             options(to_activity(content),

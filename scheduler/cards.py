@@ -15,7 +15,7 @@ from typing import Any
 
 from agreement.status import AgreementStatus
 from bot import actions
-from bot.cards import MAX_CARD_BYTES, Element, card, card_size, container, flow_buttons, heading, text
+from bot.cards import MAX_CARD_BYTES, Element, as_typed, card, card_size, container, flow_buttons, heading, text
 from scheduler import texts
 from scheduler.planner import AgreementInfo, Kind, Message, PlannedItem, Snapshot
 
@@ -137,8 +137,12 @@ def _meeting_prep(message: Message, snapshot: Snapshot) -> Element:
 def _goals(goals: tuple[GoalView, ...]) -> list[Element]:
     items = [text(texts.FOLLOWUP_GOALS)]
     for goal in goals:
-        items.append(text(texts.FOLLOWUP_GOAL.format(section=goal.section, title=goal.title), bold=True, spacing="Small"))
-        items.extend(text(texts.FOLLOWUP_ACTION_BULLET.format(text=action), spacing="None") for action in goal.actions)
+        # The goals and actions are the leaders' own words: shown as typed, never as Markdown.
+        items.append(as_typed(texts.FOLLOWUP_GOAL.format(section=goal.section, title=goal.title), bold=True,
+                              spacing="Small"))
+        items.extend(
+            as_typed(texts.FOLLOWUP_ACTION_BULLET.format(text=action), spacing="None") for action in goal.actions
+        )
     return items
 
 

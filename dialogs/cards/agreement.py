@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from agreement.template import FieldKind
-from bot.cards import Element, bullets, card, container, facts, heading, text
+from bot.cards import Element, as_typed, bullets, card, container, facts, heading, text
 from dialogs.agreement_view import AgreementView, PreparationView
 from dialogs.cards.questions import statement_lines
 from dialogs.questions import goal_key
@@ -18,13 +18,15 @@ from dialogs.texts import review as texts
 EMPTY_ANSWER = "–"
 
 
+def _typed_or_empty(typed: str | None) -> Element:
+    return as_typed(typed) if typed else text(EMPTY_ANSWER)
+
+
 def _goals(goals: Sequence) -> list[Element]:
     items: list[Element] = []
     for goal in goals:
-        items.append(text(goal.title, bold=True, spacing="Small"))
-        actions = [action.text for action in goal.current_actions]
-        if actions:
-            items.append(bullets(actions))
+        items.append(as_typed(goal.title, bold=True, spacing="Small"))
+        items += [as_typed(action.text, bullet=True, spacing="None") for action in goal.current_actions]
     return items or [text(EMPTY_ANSWER)]
 
 
@@ -40,7 +42,7 @@ def _answer_items(view: AgreementView, section_key: str, field) -> list[Element]
     if field.kind is FieldKind.PLATFORM_CHOICE:
         chosen = statement_lines(view.template, view.choice(field.key))
         return [bullets(chosen) if chosen else text(EMPTY_ANSWER)]
-    return [text(view.answers.get(field.key) or EMPTY_ANSWER)]
+    return [_typed_or_empty(view.answers.get(field.key))]
 
 
 def _recorded_card(view: AgreementView, title: str, content: Sequence[Element], buttons: Sequence[Element],
@@ -57,7 +59,8 @@ def _recorded_card(view: AgreementView, title: str, content: Sequence[Element], 
 
 
 def _answered(label: str, answer: str | None) -> list[Element]:
-    return [text(label, bold=True), text(answer or EMPTY_ANSWER)]
+    # A label can name a leader's goal ("Hvordan har det gått med utviklingsmålet «…»?").
+    return [as_typed(label, bold=True), _typed_or_empty(answer)]
 
 
 def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime],
@@ -75,14 +78,15 @@ def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime]
             items += _answer_items(view, section.key, field)
         content.append(container(items, separator=True))
     signing = template.signing
+    # The place and date is typed by a leader, so it is not a fact (a FactSet's values are Markdown).
+    place_and_date = [text(signing.place_and_date, bold=True), _typed_or_empty(view.place_and_date)]
     signatures = facts(
         [
-            (signing.place_and_date, view.place_and_date or EMPTY_ANSWER),
             (signing.subordinate, _signature(view.subordinate_name, view.subordinate_signed_at, localise)),
             (signing.superior, _signature(view.superior_name, view.superior_signed_at, localise)),
         ]
     )
-    content.append(container([signatures], separator=True))
+    content.append(container([*place_and_date, signatures], separator=True))
     return _recorded_card(view, template.title, content, buttons, lead, question)
 
 

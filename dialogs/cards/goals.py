@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.cards import Element, action_set, bullets, card, container, submit, text
+from bot.cards import Element, action_set, as_typed, card, container, submit, text
 from dialogs.reply import CHOOSE, reply_data
 from dialogs.texts import goals as texts
 
@@ -24,10 +24,10 @@ def _goal_block(goal: GoalView, buttons: Sequence[Element] = ()) -> Element:
     items: list[Element] = []
     if goal.who:
         items.append(text(goal.who, subtle=True))
-    items.append(text(goal.title, bold=True))
+    items.append(as_typed(goal.title, bold=True))
     if goal.actions:
         items.append(text(texts.ACTIONS, subtle=True, spacing="Small"))
-        items.append(bullets(goal.actions))
+        items += [as_typed(action, bullet=True, spacing="None") for action in goal.actions]
     if buttons:
         items.append(action_set(list(buttons)))
     return container(items, separator=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agreement.template import AnswerSection, Template
-from bot.cards import Element, bullets, card, container, heading, text, text_input
+from bot.cards import Element, as_typed, bullets, card, container, heading, text, text_input
 from dialogs.cards.options import answer_buttons
 from dialogs.questions import Question
 from dialogs.texts import common
@@ -43,7 +43,8 @@ def _context_block(title: str, entries: Sequence[ContextEntry]) -> Element | Non
         if entry.hidden:
             items.append(text(entry.hidden, subtle=True))
         elif entry.lines:
-            items.append(bullets(entry.lines) if len(entry.lines) > 1 else text(entry.lines[0]))
+            bullet = len(entry.lines) > 1
+            items += [as_typed(line, bullet=bullet, spacing="None" if bullet else None) for line in entry.lines]
         else:
             items.append(text(texts.CONTEXT_NOTHING, subtle=True))
     return container(items, style="emphasis")
@@ -54,12 +55,13 @@ def _question_head(question: Question, progress: str, context_title: str,
     body: list[Element | None] = [text(progress, subtle=True)]
     if question.heading:
         body.append(heading(question.heading, size="Medium"))
-    body.append(text(question.label, bold=True))
+    # A label can name a leader's goal ("Hvordan har det gått med utviklingsmålet «…»?").
+    body.append(as_typed(question.label, bold=True))
     if question.help:
         body.append(text(question.help))
     if question.goal_actions:
         body.append(text(texts.GOAL_ACTIONS, subtle=True))
-        body.append(bullets(question.goal_actions))
+        body += [as_typed(action, bullet=True, spacing="None") for action in question.goal_actions]
     body.append(_context_block(context_title, context))
     return body
 
@@ -68,6 +70,7 @@ def text_question_card(
     question: Question,
     progress: str,
     current: str | None,
+    max_length: int,
     context_title: str = texts.CONTEXT_PREPARATION,
     context: Sequence[ContextEntry] = (),
 ) -> dict:
@@ -77,8 +80,8 @@ def text_question_card(
         body.append(text(texts.CURRENT_HINT, subtle=True))
     elif question.skippable:
         body.append(text(texts.SKIP_HINT, subtle=True))
-    body.append(text_input("text", value=current, placeholder=texts.ANSWER_PLACEHOLDER))
-    return card(body, answer_buttons(question.key, keep=bool(current), skip=question.skippable),
+    body.append(text_input("text", max_length=max_length, value=current, placeholder=texts.ANSWER_PLACEHOLDER))
+    return card(body, answer_buttons(question.key, question.label, keep=bool(current), skip=question.skippable),
                 fallback=question.label)
 
 
@@ -112,7 +115,7 @@ def choice_question_card(
     if current:
         choice_set["value"] = ",".join(current)
     body.append(choice_set)
-    return card(body, answer_buttons(question.key, keep=bool(current)), fallback=question.label)
+    return card(body, answer_buttons(question.key, question.label, keep=bool(current)), fallback=question.label)
 
 
 def statement_lines(template: Template, keys: Sequence[str]) -> tuple[str, ...]:

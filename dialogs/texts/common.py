@@ -55,6 +55,13 @@ STALE_CARD = "Det kortet hører til et steg som er avsluttet. Her er det du stå
 STALE_CARD_MENU = "Det kortet hører til et steg som er avsluttet. Her er menyen din."
 UNKNOWN_ACTION = "Den knappen kjenner jeg ikke igjen. Her er menyen din."
 
+# Text a leader wrote that was not saved, given back word for word.
+GIVEN_BACK_STALE = "Teksten din ble ikke lagret, fordi kortet du skrev den i, hører til et steg som er avsluttet."
+GIVEN_BACK_CONCURRENT = "Noen endret avtalen i samme øyeblikk, så dette ble ikke lagret."
+GIVEN_BACK_QUESTION = "Du skrev den til:"
+GIVEN_BACK_TEXT = "Dette skrev du:"
+GIVEN_BACK_COPY = "Kopier teksten hvis du vil bruke den. Her er det du står på nå:"
+
 # Refusals from the agreement rules (never revealing anything about an agreement).
 NO_ACCESS = "Jeg finner ingen lederavtale du har tilgang til her. Her er menyen din."
 LOCKED = "Avtalen er signert av dere begge og er låst."

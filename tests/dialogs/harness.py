@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.cards import cards_in
 from dialogs.flow import DialogDeps, set_leader
 from storage.models import Answer, Goal, Phase
-from tests.support.cards import assert_valid_card, submit_data
+from tests.support.cards import assert_valid_card, rich_text_lines, submit_data
 
 SPRING = datetime(2026, 2, 2, 8, 0, tzinfo=timezone.utc)
 AUTUMN = datetime(2026, 9, 7, 8, 0, tzinfo=timezone.utc)
@@ -68,6 +68,8 @@ def texts_of(activity: Activity) -> list[str]:
         if isinstance(node, dict):
             if node.get("type") == "TextBlock" and isinstance(node.get("text"), str):
                 found.append(node["text"])
+            if node.get("type") == "RichTextBlock":
+                found.extend(rich_text_lines(node))
             if node.get("type") in ("Action.Submit",) and isinstance(node.get("title"), str):
                 found.append(node["title"])
             if node.get("type") == "FactSet":

@@ -20,7 +20,7 @@ from dialogs.cards.agreement import agreement_card, followup_card, preparations_
 from dialogs.cards.goals import GoalView, goals_card
 from dialogs.cards.help import help_card
 from dialogs.cards.menu import MenuEntry, menu_card
-from dialogs.cards.message import message_card
+from dialogs.cards.message import given_back_card, message_card
 from dialogs.cards.options import free_text_card, options_card
 from dialogs.cards.plan import plan_card
 from dialogs.cards.questions import ContextEntry, choice_question_card, section_card, text_question_card
@@ -100,8 +100,8 @@ def _every_card() -> list[dict]:
                 cards.append(choice_question_card(question, "1 av 2", TEMPLATE, 2, 3, ["apen", "tillit"],
                                                   context=context))
             elif question.kind != "goals":
-                cards.append(text_question_card(question, "1 av 2", None))
-                cards.append(text_question_card(question, "1 av 2", "Nåværende svar", context=context))
+                cards.append(text_question_card(question, "1 av 2", None, 4000))
+                cards.append(text_question_card(question, "1 av 2", "Nåværende svar", 4000, context=context))
     views = [GoalView(1, "Delegere mer", ("Ukentlig fordeling",)), GoalView(2, "Uten tiltak", ())]
     cards.append(goals_card("Sett utviklingsmål og tiltak for kommende periode.", "6 av 11", "k", []))
     cards.append(goals_card("Sett utviklingsmål og tiltak for kommende periode.", "6 av 11", "k", views,
@@ -110,11 +110,14 @@ def _every_card() -> list[dict]:
     cards.append(plan_card("Megan Bowen", "plan.when", datetime(2026, 2, 10, 9, 30), date(2026, 2, 2),
                            "tirsdag 10. februar 2026 kl. 09.30"))
     cards.append(options_card("Vil du?", "q", [("yes", "Ja"), ("no", "Nei")]))
-    cards.append(free_text_card("Sted og dato:", "q", hint="For eksempel", multiline=False))
-    cards.append(free_text_card("Endre utviklingsmålet.", "q", value="Delegere mer", multiline=False, keep=True))
+    cards.append(free_text_card("Sted og dato:", "q", max_length=200, hint="For eksempel", multiline=False))
+    cards.append(free_text_card("Endre utviklingsmålet.", "q", max_length=4000, value="Delegere mer", multiline=False,
+                                keep=True))
     button = [{"type": "Action.Submit", "title": "Se", "data": actions.submit_data(actions.OPEN_MENU)}]
     cards.append(message_card("Beskjed"))
     cards.append(message_card("Kommentarer fra Megan Bowen:", button, quoted="Målet bør være mer konkret."))
+    cards.append(given_back_card("Ikke lagret.", "Første linje\nAndre linje", "Hva er du god til?"))
+    cards.append(given_back_card("Ikke lagret.", "Uten spørsmål"))
     for filled in (False, True):
         for signatures in (0, 1, 2):
             cards.append(agreement_card(_view(filled, signatures), lambda moment: moment))
@@ -127,7 +130,7 @@ def _every_card() -> list[dict]:
     return cards
 
 
-def _card_builders() -> dict[str, object]:
+def card_builders() -> dict[str, object]:
     """Every public function in dialogs.cards.* whose name ends with ``_card``."""
     found = {}
     for info in pkgutil.iter_modules(dialogs.cards.__path__):
@@ -140,7 +143,7 @@ def _card_builders() -> dict[str, object]:
 
 def test_every_card_builder_is_rendered() -> None:
     """A new card builder cannot be added without being rendered and validated here."""
-    builders = _card_builders()
+    builders = card_builders()
     assert len(builders) >= 13
     codes = {function.__code__: name for name, function in builders.items()}
     called: set[str] = set()

@@ -87,8 +87,12 @@ async def test_stale_steps_get_a_message_and_the_menu(session_factory, pair, cha
     replies = await chat.submit(actions.submit_data(actions.FOLLOWUP_CONFIRM, pair.agreement))
     assert mtexts.REFUSE_NOT_SIGNED in joined(replies)
     # A card answering a question that is no longer asked, with nothing running.
-    replies = await chat.submit({"reply": "answer", "question": "styringsbrev.bidrag", "text": "sent"})
+    replies = await chat.submit({"reply": "answer", "question": "styringsbrev.bidrag", "text": ""})
     assert common.STALE_CARD_MENU in joined(replies)
+    # Its text is given back, never dropped.
+    replies = await chat.submit({"reply": "answer", "question": "styringsbrev.bidrag", "text": "sent"})
+    assert common.GIVEN_BACK_STALE in joined(replies) and "sent" in joined(replies)
+    assert "Lederavtalene dine 2026" in joined(replies)
     await fill(session_factory, pair.superior, pair.agreement)
     replies = await chat_for(pair.superior).submit(actions.submit_data(actions.PLAN, pair.agreement))
     assert "Når skal ledersamtalen med Megan Bowen være?" in joined(replies)

@@ -248,7 +248,8 @@ async def test_an_old_question_card_is_stale(session_factory, pair, chat_for) ->
     first_question = await start(chat, pair.agreement)
     await chat.say("Første svar")
     replies = await chat.press(first_question, common.BUTTON_SAVE, text="Fra et gammelt kort")
-    assert common.STALE_CARD in joined(replies) and "2 av 11" in joined(replies)
+    assert common.GIVEN_BACK_STALE in joined(replies) and "Fra et gammelt kort" in joined(replies)
+    assert "2 av 11" in joined(replies)
     saved = await answers(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate)
     assert saved == {"styringsbrev.bidrag": "Første svar"}
 

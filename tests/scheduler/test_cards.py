@@ -13,7 +13,7 @@ from scheduler import texts
 from scheduler.cards import FollowupContent, GoalView, reminder_card, summary
 from scheduler.planner import Kind, Message, PlannedItem
 from tests.scheduler.helpers import World, agreement, at, change, leaders
-from tests.support.cards import assert_valid_card, card_nodes, text_blocks
+from tests.support.cards import assert_shown_as_typed, assert_valid_card, card_nodes, shown_texts
 
 TOP, SUP, A, B, C = 1, 2, 3, 4, 5
 
@@ -47,7 +47,7 @@ def submits(card: dict) -> list[dict]:
 
 
 def all_text(card: dict) -> str:
-    return "\n".join(text_blocks(card))
+    return "\n".join(shown_texts(card))
 
 
 def test_the_card_validator_catches_broken_cards() -> None:
@@ -178,3 +178,16 @@ def test_a_long_list_is_cut_with_a_pointer_to_status() -> None:
 def test_a_followup_post_needs_its_content() -> None:
     with pytest.raises(ValueError, match="no follow-up content"):
         reminder_card(message(SUP, (Kind.FOLLOWUP_START, 13, date(2025, 9, 1))), world().snapshot())
+
+
+def test_the_autumn_post_shows_the_pairs_goals_as_typed() -> None:
+    typed = "Se [lenke](http://example.com) og *x* og _y_\n26) tjueseks\n# ikke overskrift\n- ikke punkt"
+    action = "26) *x* _y_ [lenke](http://example.com)"
+    goals = (GoalView("Ledelsesutvikling", typed, (action, typed)),)
+    card = reminder_card(message(SUP, (Kind.FOLLOWUP_START, 13, date(2025, 9, 1))), world().snapshot(),
+                         {13: followup_content(goals)})
+    assert_valid_card(card)
+    markers = ("lenke", "*x*", "_y_", "26) *", "tjueseks", "ikke overskrift", "ikke punkt")
+    assert_shown_as_typed(card, "Ledelsesutvikling: " + typed, markers=markers)
+    assert_shown_as_typed(card, "• " + action, markers=markers)
+    assert_shown_as_typed(card, "• " + typed, markers=markers)

@@ -232,24 +232,28 @@ async def test_concurrent_writers_with_the_same_etag_one_wins(
 
 
 async def test_writer_waiting_on_a_locked_row_loses_to_the_lock_holder(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+    database_url: str, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     storage = SqlAlchemyStorage(session_factory)
     await storage.write({"k": {"n": 1}})
     base = (await storage.read(["k"]))["k"]
 
-    async with engine.connect() as holder:
-        transaction = await holder.begin()
-        await holder.execute(
-            text("UPDATE bot_state SET etag = 'held', data = :data WHERE key = 'k'"),
-            {"data": json.dumps({"n": 2})},
-        )
-        waiting = asyncio.create_task(storage.write({"k": {**base, "n": 3}}))
-        await asyncio.sleep(0.5)
-        assert not waiting.done(), "the second writer must wait for the row (or database) lock"
-        await transaction.commit()
-        with pytest.raises(EtagConflictError):
-            await asyncio.wait_for(waiting, timeout=20)
+    other_process = create_engine(database_url)  # the lock holder: another node or command
+    try:
+        async with other_process.connect() as holder:
+            transaction = await holder.begin()
+            await holder.execute(
+                text("UPDATE bot_state SET etag = 'held', data = :data WHERE key = 'k'"),
+                {"data": json.dumps({"n": 2})},
+            )
+            waiting = asyncio.create_task(storage.write({"k": {**base, "n": 3}}))
+            await asyncio.sleep(0.5)
+            assert not waiting.done(), "the second writer must wait for the row (or database) lock"
+            await transaction.commit()
+            with pytest.raises(EtagConflictError):
+                await asyncio.wait_for(waiting, timeout=20)
+    finally:
+        await other_process.dispose()
 
     loaded = (await storage.read(["k"]))["k"]
     assert loaded["n"] == 2

@@ -142,6 +142,19 @@ async def test_concurrent_writers_in_one_process_wait_for_each_other_and_never_f
     assert sorted(bodies(database_file)) == sorted(f"svar {number}." for number in range(30))
 
 
+async def test_writers_in_one_process_queue_in_the_event_loop_not_in_sqlites_lock(engine_for, database_file) -> None:
+    # A busy timeout far shorter than the writes: any writer meeting another in SQLite's lock would fail.
+    engine = engine_for(database_file, timeout=0.01)
+
+    async def write(number: int) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO notes (body) VALUES (:body)"), {"body": f"svar {number}"})
+            await asyncio.sleep(0.02)  # the transaction stays open while the others try
+
+    await asyncio.gather(*(write(number) for number in range(10)))
+    assert len(bodies(database_file)) == 10
+
+
 async def test_a_lock_held_by_another_process_is_waited_for_while_the_event_loop_goes_on(engine_for, database_file) -> None:
     engine = engine_for(database_file)
     holder = sqlite3.connect(database_file, isolation_level=None)

@@ -47,9 +47,63 @@ def submit_data(tree: Any, title: str | None = None) -> list[dict]:
     ]
 
 
-def text_blocks(tree: Any) -> list[str]:
-    """The text of every TextBlock in ``tree``."""
-    return [node["text"] for node in card_nodes(tree) if node.get("type") == "TextBlock"]
+def rich_text_lines(tree: Any) -> list[str]:
+    """The text of every RichTextBlock in ``tree``, one line each (its TextRuns joined)."""
+    return [
+        "".join(run if isinstance(run, str) else run.get("text", "") for run in node.get("inlines", []))
+        for node in card_nodes(tree)
+        if node.get("type") == "RichTextBlock"
+    ]
+
+
+def shown_texts(tree: Any) -> list[str]:
+    """Every TextBlock's text and every RichTextBlock's line in ``tree``, in card order."""
+    return [
+        node["text"] if node["type"] == "TextBlock" else rich_text_lines(node)[0]
+        for node in card_nodes(tree)
+        if node.get("type") in ("TextBlock", "RichTextBlock")
+    ]
+
+
+def markdown_texts(tree: Any) -> list[str]:
+    """Every text in ``tree`` that a renderer may read as Markdown: TextBlocks, facts and choice titles."""
+    found: list[str] = []
+    for node in card_nodes(tree):
+        if node.get("type") == "TextBlock":
+            found.append(node["text"])
+        elif node.get("type") == "FactSet":
+            found += [text for fact in node["facts"] for text in (fact["title"], fact["value"])]
+        elif node.get("type") == "Input.ChoiceSet":
+            found += [choice["title"] for choice in node["choices"]]
+    return found
+
+
+def assert_shown_as_typed(card: dict[str, Any], typed: str, *, markers: tuple[str, ...]) -> None:
+    """``typed`` is in ``card`` word for word as plain TextRuns, one tight RichTextBlock per line.
+
+    A line may have text of the bot's own before the first line or after the last (e.g. a label
+    naming a goal: «…»). None of ``markers`` (bits of ``typed``) may be in any text read as Markdown.
+    """
+    blocks = [node for node in card_nodes(card) if node.get("type") == "RichTextBlock"]
+    lines = rich_text_lines(blocks)
+    wanted = typed.splitlines()
+    count = len(wanted)
+
+    def found_at(start: int) -> bool:
+        got = lines[start:start + count]
+        if len(got) < count:
+            return False
+        if count == 1:
+            return wanted[0] in got[0]
+        tight = all(block.get("spacing") == "None" for block in blocks[start + 1:start + count])
+        return tight and got[0].endswith(wanted[0]) and got[1:-1] == wanted[1:-1] and got[-1].startswith(wanted[-1])
+
+    assert any(found_at(start) for start in range(len(lines))), f"{typed!r} not shown as typed in {lines!r}"
+    for run in (run for node in blocks for run in node["inlines"]):
+        assert set(run) <= {"type", "text", "weight", "isSubtle"}, run  # no selectAction (link) or other styling
+    for text in markdown_texts(card):
+        for marker in markers:
+            assert marker not in text, f"{marker!r} of a leader's text is in Markdown: {text!r}"
 
 
 def _walk(node: Any, path: str = "$"):

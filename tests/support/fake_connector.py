@@ -1,7 +1,8 @@
 """A fake Bot Connector service: a real aiohttp server on 127.0.0.1 that records what the bot sends.
 
 It can be told to answer with failures (429 with Retry-After, 5xx, 403, 404), per conversation
-or for the next N requests, and to enforce a request rate like Teams does.
+or for the next N requests, and to enforce a request rate like Teams does. An ``on_activity``
+callback sees each activity the moment it is recorded, before the bot gets its answer.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,8 +51,14 @@ class _Failure:
 class FakeConnector:
     """Records activities posted to ``/v3/conversations/...``."""
 
-    def __init__(self, rate_limit_per_second: float | None = None) -> None:
+    def __init__(
+        self,
+        rate_limit_per_second: float | None = None,
+        on_activity: Callable[[Recorded], None] | None = None,
+    ) -> None:
         self.activities: list[Recorded] = []
+        #: Called with each recorded activity before the bot's post is answered (e.g. to kill the bot then).
+        self.on_activity = on_activity
         self.requests = 0
         self.rejected_for_rate = 0
         self.members: dict[str, dict[str, Any]] = {}
@@ -195,10 +203,11 @@ class FakeConnector:
                 headers=failure.headers,
             )
         activity = await request.json()
-        self.activities.append(
-            Recorded(conversation_id, activity, time.monotonic(), request.headers.get("Authorization"))
-        )
+        recorded = Recorded(conversation_id, activity, time.monotonic(), request.headers.get("Authorization"))
+        self.activities.append(recorded)
         self._changed.set()
+        if self.on_activity is not None:
+            self.on_activity(recorded)
         if self._delays:
             delay = self._delays[0]
             delay[1] -= 1
