@@ -154,6 +154,8 @@ while True:
                 os.dup2(null, 0)
                 os.dup2(out, 1)
                 os.dup2(out, 2)
+                os.close(null)
+                os.close(out)
                 try:
                     code = main(["serve", "--no-scheduler", "--port", port])
                 except BaseException:
@@ -693,6 +695,8 @@ class Driver:
         self.flow: Flow | None = None
         self.screen: Card | None = None
         self.switching = False
+        #: The text or card value last sent, to send again when the service died before answering.
+        self.last: tuple[str | None, dict | None] = (None, None)
 
     # --- sending ---
 
@@ -724,6 +728,7 @@ class Driver:
         service = run.pool.current
         assert service is not None
         body = self._activity(text, value)
+        self.last = (text, value)
         conversation = self.person.conversation_id
         first = len(run.connector.activities)
         run.turns += 1
@@ -747,8 +752,10 @@ class Driver:
             run.apologies += 1
         what = text if text is not None else json.dumps(value, ensure_ascii=False)
         screen = turn.screen
-        run.trace(f"{self.person.slug} {self.flow.label if self.flow else '-'} sent {what[:90]!r} -> {status} "
-                  f"{len(replies)} replies, asks {screen.question if screen else None}")
+        asks = None if screen is None else screen.question or "menu"
+        said = " | ".join((reply.get("text") or "card")[:40] for reply in replies)
+        run.trace(f"{self.person.slug} {self.flow.label if self.flow else '-'} sent {what[:90]!r} -> {status}, "
+                  f"{len(replies)} replies, asks {asks}: {said}")
         return turn
 
     async def say(self, text: str) -> Turn:
@@ -793,7 +800,7 @@ class Driver:
                 self.flow = None
             if self.finished():
                 return
-            turn, expect = await self._next(turn)
+            turn, expect = await self._next(turn, expect)
 
     def _acknowledge(self, expect: Expect, turn: Turn) -> None:
         """Mark what the bot moved on from as acknowledged; a pass the bot said was done as complete."""
@@ -844,8 +851,8 @@ class Driver:
         due = [f for f in others if self._more(f)]
         return min(due, key=lambda f: len(f.passes)) if due else None
 
-    async def _next(self, turn: Turn) -> tuple[Turn, Expect]:
-        """Act on what the leader sees now."""
+    async def _next(self, turn: Turn, expect: Expect) -> tuple[Turn, Expect]:
+        """Act on what the leader sees now; send the same again if the service died without asking anything new."""
         flow = self.flow
         done = flow is not None and flow.passes and flow.passes[-1].complete
         if done and _said(preparation_texts.DONE, turn.texts):
@@ -859,7 +866,13 @@ class Driver:
             self.run.resumes += 1
             self.screen = None
             return await self.say(MENU_WORD), Expect("menu")
-        # Otherwise the turn died without a new question: the same card is answered again.
+        else:
+            # The service died before it asked anything new: the same text or button again.
+            text, value = self.last
+            if text is not None:
+                return await self.say(text), expect
+            self.run.pressed += 1
+            return await self.post(value=value), expect
         card = self.screen
         if card.button(action="prepare") is not None and card.question is None:
             return await self._from_menu(card)
@@ -1126,14 +1139,14 @@ async def audit(database_url: str, flows: list[Flow], ledger: list[Sent]) -> dic
     misfiled: list[str] = []
     misfiled_kinds: Counter[str] = Counter()
     stored: dict[tuple[int, str, int], list[str]] = {}
-    copies: Counter[str] = Counter()
+    places: dict[str, set[tuple[int, str, int]]] = {}
     for text, agreement_id, key, author_id, phase in revisions:
         where = (agreement_id, key, author_id)
         if phase is Phase.PREPARATION:
             stored.setdefault(where, []).append(text)
         found = ANSWER_RE.match(text)
         if found:
-            copies[text] += 1
+            places.setdefault(text, set()).add(where)
             meant = (int(found["agreement"]), found["key"], slugs.get(found["slug"]))
             if meant != where or phase is not Phase.PREPARATION:
                 misfiled.append(f"{text!r} stored under {key} of agreement {agreement_id} by leader {author_id}")
@@ -1220,7 +1233,7 @@ async def audit(database_url: str, flows: list[Flow], ledger: list[Sent]) -> dic
         "misfiled": sorted(misfiled),
         "misfiled_kinds": misfiled_kinds,
         "duplicated_goals": duplicated_goals,
-        "duplicated_answers": sum(count - 1 for count in copies.values() if count > 1),
+        "duplicated_answers": sum(len(where) - 1 for where in places.values()),
         "joined_lines": joined_lines,
         "prepared_in_database": prepared,
     }
@@ -1276,7 +1289,7 @@ async def load_flows(database_url: str, count: int) -> list[Flow]:
     return flows
 
 
-async def load_demo(env: dict[str, str]) -> None:
+async def run_demo_command(env: dict[str, str]) -> None:
     """``lederavtale demo`` on the run's database."""
     process = await asyncio.create_subprocess_exec(
         str(LEDERAVTALE), "demo", env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -1290,7 +1303,7 @@ async def crash_run(database_url: str, database: str, *, kills: int, seed: int, 
                     time_limit: float, folder: Path, exec_services: bool = False) -> Report:
     """Load the demo municipality, drive the flows while killing the service, and audit the database."""
     env = local_env(database_url)
-    await load_demo(env)
+    await run_demo_command(env)
     selected = await load_flows(database_url, flows)
     people = list({flow.person.leader_id: flow.person for flow in selected}.values())
     began = time.monotonic()
