@@ -69,7 +69,7 @@ from storage.models import Agreement, Answer, AnswerRevision, Goal, Leader, Phas
 from tests.e2e.processes import LEDERAVTALE, local_env  # noqa: E402
 from tests.support.cards import card_nodes  # noqa: E402
 from tests.support.fake_connector import FakeConnector, Recorded  # noqa: E402
-from tests.support.postgres import free_port, start_postgres  # noqa: E402
+from tests.support.postgres import free_port, throwaway_database  # noqa: E402
 
 TENANT = "00000000-0000-0000-0000-0000000000001"
 BOT_ID = "28:lederavtale-crash-test"
@@ -1358,20 +1358,6 @@ async def crash_run(database_url: str, database: str, *, kills: int, seed: int, 
 
 
 @contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A fresh database URL: a SQLite file or a throwaway PostgreSQL server."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="crash-test-") as folder:
-            yield f"sqlite+aiosqlite:///{Path(folder) / 'lederavtale.db'}"
-        return
-    server = start_postgres()
-    try:
-        yield server.url()
-    finally:
-        server.stop()
-
-
-@contextlib.contextmanager
 def log_folder(parent: Path | None, kind: str) -> Iterator[Path]:
     """Where the services' logs and the drivers' trace go: under ``parent``, kept, or a temporary folder."""
     if parent is not None:
@@ -1387,7 +1373,7 @@ async def run_all(args: argparse.Namespace) -> int:
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     clean = True
     for kind in kinds:
-        with database(kind) as url, log_folder(args.logs, kind) as folder:
+        with throwaway_database(kind, "crash-test-") as url, log_folder(args.logs, kind) as folder:
             report = await crash_run(url, kind, kills=args.kills, seed=args.seed, flows=args.flows,
                                      time_limit=args.time_limit, folder=folder, exec_services=args.exec)
         print("\n".join(report.lines()), flush=True)

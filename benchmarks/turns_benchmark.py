@@ -34,14 +34,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import logging
 import os
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +56,7 @@ import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
 from tests.support.fake_connector import FakeConnector  # noqa: E402
+from tests.support.postgres import throwaway_database  # noqa: E402
 
 TENANT = "00000000-0000-0000-0000-0000000000001"
 BOT_ID = "28:lederavtale-benchmark"
@@ -468,24 +467,8 @@ async def saved_revisions(database_url: str) -> int:
             return await session.scalar(select(func.count()).select_from(AnswerRevision))
 
 
-@contextlib.contextmanager
-def database(kind: str):
-    """A fresh database URL: a SQLite file (the embedded default) or a throwaway PostgreSQL server."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="turns-benchmark-") as folder:
-            yield f"sqlite+aiosqlite:///{Path(folder) / 'benchmark.db'}"
-        return
-    from tests.support.postgres import start_postgres
-
-    server = start_postgres()
-    try:
-        yield server.url()
-    finally:
-        server.stop()
-
-
 async def run(args: argparse.Namespace) -> int:
-    with database(args.database) as database_url:
+    with throwaway_database(args.database, "turns-benchmark-") as database_url:
         agreement_ids = await seed(database_url, args.conversations)
         async with FakeConnector() as fake:
             specs = [("echo (bare botbuilder)", "echo"), (f"dialog turn ({args.dialog})", "dialog")]

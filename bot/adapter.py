@@ -14,6 +14,7 @@ from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
     BotFrameworkAuthentication,
+    CallerIdConstants,
     ClaimsIdentity,
     ConnectorFactory,
     UserTokenClient,
@@ -21,6 +22,7 @@ from botframework.connector.auth import (
 from botframework.connector.auth.authentication_constants import AuthenticationConstants
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channel_auth import ChannelKeys, ChannelTokenValidator, KeyTimings
 from bot.connector_http import use_aiohttp
 from bot.proactive import ProactiveSender
 from bot.settings import Settings
@@ -56,11 +58,13 @@ class ReusingBotFrameworkAuthentication(BotFrameworkAuthentication):
 
     botbuilder builds a new ConnectorClient and UserTokenClient (each with its own HTTP
     session and credentials) on every turn, which costs most of a turn's CPU. The cached
-    ConnectorClients send over aiohttp (:mod:`bot.connector_http`).
+    ConnectorClients send over aiohttp (:mod:`bot.connector_http`). With a ``channel`` validator,
+    inbound tokens are validated by :mod:`bot.channel_auth` instead of botbuilder's blocking fetches.
     """
 
-    def __init__(self, inner: BotFrameworkAuthentication):
+    def __init__(self, inner: BotFrameworkAuthentication, channel: ChannelTokenValidator | None = None):
         self._inner = inner
+        self._channel = channel
         self._connectors: dict[tuple[str, str, str | None], ConnectorClient] = {}
         self._user_token_clients: dict[str, UserTokenClient] = {}
         self._lock = asyncio.Lock()
@@ -78,8 +82,20 @@ class ReusingBotFrameworkAuthentication(BotFrameworkAuthentication):
                     self._connectors[key] = client
         return client
 
+    def channel_key_status(self) -> str | None:
+        """The channel signing keys' status (see :meth:`ChannelKeys.status`); None without authentication."""
+        return None if self._channel is None else self._channel.keys.status()
+
     async def authenticate_request(self, activity, auth_header: str) -> AuthenticateRequestResult:
-        result = await self._inner.authenticate_request(activity, auth_header)
+        if self._channel is None:
+            result = await self._inner.authenticate_request(activity, auth_header)
+        else:
+            claims = await self._channel.validate(auth_header, activity.channel_id, activity.service_url)
+            result = AuthenticateRequestResult()
+            result.claims_identity = ClaimsIdentity(claims, True)
+            result.audience = self._inner.get_originating_audience()
+            result.caller_id = CallerIdConstants.public_azure_channel
+            result.connector_factory = self._inner.create_connector_factory(result.claims_identity)
         if result.connector_factory is not None:
             result.connector_factory = _CachingConnectorFactory(
                 self, result.connector_factory, _app_id(result.claims_identity)
@@ -112,7 +128,9 @@ class ReusingBotFrameworkAuthentication(BotFrameworkAuthentication):
         return await self._inner.authenticate_channel_request(auth_header)
 
     async def close(self) -> None:
-        """Close the cached HTTP clients."""
+        """Close the cached HTTP clients and stop fetching signing keys."""
+        if self._channel is not None:
+            await self._channel.keys.close()
         clients = list(self._connectors.values())
         self._connectors.clear()
         self._user_token_clients.clear()
@@ -133,10 +151,19 @@ def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
     )
 
 
-def create_authentication(settings: Settings) -> ReusingBotFrameworkAuthentication:
-    """Bot Framework authentication from the settings, with client reuse."""
+def create_authentication(
+    settings: Settings, key_timings: KeyTimings = KeyTimings()
+) -> ReusingBotFrameworkAuthentication:
+    """Bot Framework authentication from the settings, with client reuse; local mode authenticates nothing."""
+    channel = None
+    if not settings.local_mode:
+        channel = ChannelTokenValidator(
+            ChannelKeys(settings.channel_openid_metadata_url, key_timings),
+            settings.app_id,
+            settings.channel_token_issuer,
+        )
     return ReusingBotFrameworkAuthentication(
-        ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings))
+        ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings)), channel
     )
 
 

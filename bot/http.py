@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import traceback
-from urllib.parse import urlsplit
 
-import jwt
-import requests
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
+from bot.adapter import ReusingBotFrameworkAuthentication
+from bot.channel_auth import AuthenticationUnavailable
+from bot.inbound import BadRequest, parse_activity
 from bot.settings import Settings
 from bot.teams_bot import LederavtaleBot
 from bot.tenants import tenant_allowed
@@ -60,7 +58,7 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     logger.error(
         "Unhandled error in a %s turn of conversation %s: %s",
         activity.type,
-        activity.conversation.id if activity.conversation else "?",
+        ascii(activity.conversation.id) if activity.conversation else "?",
         describe_exception(error),
     )
     try:
@@ -69,57 +67,8 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         logger.warning("Could not send the apology: %s", describe_exception(exc))
 
 
-class BadRequest(ValueError):
-    """The request body is not an activity this service can process."""
-
-
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
-
-
-def _require_object(body: dict, key: str, *, required: bool) -> None:
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise BadRequest(f"missing {key}")
-        return
-    if not isinstance(value, dict):
-        raise BadRequest(f"{key} must be an object")
-
-
-def parse_activity(raw: bytes) -> Activity:
-    """Decode and check a request body; anything but a well-formed activity raises BadRequest."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("body is not JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("body is not an activity")
-    kind = body.get("type")
-    if not isinstance(kind, str) or not kind.strip():
-        raise BadRequest("missing type")
-    service_url = body.get("serviceUrl")
-    if not isinstance(service_url, str) or not service_url.strip():
-        raise BadRequest("missing serviceUrl")
-    parts = urlsplit(service_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadRequest("serviceUrl is not an http(s) URL")
-    _require_object(body, "conversation", required=True)
-    conversation_id = body["conversation"].get("id")
-    if not isinstance(conversation_id, str) or not conversation_id.strip():
-        raise BadRequest("missing conversation.id")
-    for key in ("from", "recipient", "channelData"):
-        _require_object(body, key, required=False)
-    for key in ("text", "id", "channelId", "locale", "replyToId"):
-        if body.get(key) is not None and not isinstance(body[key], str):
-            raise BadRequest(f"{key} must be a string")
-    for key in ("entities", "attachments", "membersAdded", "membersRemoved"):
-        if body.get(key) is not None and not isinstance(body[key], list):
-            raise BadRequest(f"{key} must be a list")
-    try:
-        return Activity().deserialize(body)
-    except (ValueError, TypeError, AttributeError, KeyError):
-        raise BadRequest("body is not a valid activity") from None
 
 
 async def _read_body(request: web.Request) -> bytes:
@@ -145,13 +94,12 @@ async def messages(request: web.Request) -> web.StreamResponse:
     auth_header = request.headers.get("Authorization", "")
     try:
         authenticated = await adapter.bot_framework_authentication.authenticate_request(activity, auth_header)
-    except (PermissionError, jwt.PyJWTError) as exc:
-        logger.info("Refused an unauthenticated request: %s", type(exc).__name__)
+    except PermissionError as exc:
+        logger.info("Refused an unauthenticated request: %s", exc)
         return _error(401, "unauthorized")
-    except requests.RequestException as exc:
-        logger.error("Could not fetch the Bot Framework signing keys: %s", type(exc).__name__)
+    except AuthenticationUnavailable:
         return _error(503, "authentication unavailable")
-    except Exception as exc:  # botbuilder raises bare Exception/IndexError for some bad tokens
+    except Exception as exc:  # in local mode botbuilder checks a token sent anyway, raising bare Exceptions
         logger.warning("Refused a request whose token failed validation: %s", describe_exception(exc))
         return _error(401, "unauthorized")
     if not tenant_allowed(activity, settings.allowed_tenants):
@@ -172,7 +120,11 @@ async def messages(request: web.Request) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """``GET /healthz``: 200 when the database answers ``SELECT 1``, else 503."""
+    """``GET /healthz``: 200 when the database answers ``SELECT 1``, else 503.
+
+    Without the channel's signing keys the answer is still 200 (a restart cannot mend a remote key
+    server), but ``{"status": "degraded", "authentication": "unavailable" | "loading"}``.
+    """
     engine = request.app[ENGINE]
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
@@ -181,4 +133,10 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # any failure means "not healthy"; the cause goes to the log
         logger.warning("Health check failed: %s", describe_exception(exc))
         return web.json_response({"status": "unavailable"}, status=503)
+    authentication = request.app[ADAPTER].bot_framework_authentication
+    keys = None
+    if isinstance(authentication, ReusingBotFrameworkAuthentication):
+        keys = authentication.channel_key_status()
+    if keys not in (None, "ok"):
+        return web.json_response({"status": "degraded", "authentication": keys})
     return web.json_response({"status": "ok"})

@@ -63,6 +63,11 @@ class Settings:
         "MicrosoftAppType", "MultiTenant", _app_type, f"{', '.join(_APP_TYPES[:-1])} or {_APP_TYPES[-1]}"
     )
     app_tenant_id: str = _env("MicrosoftAppTenantId", "")
+    # The Bot Framework's own configuration names for where channel tokens come from.
+    channel_openid_metadata_url: str = _env(
+        "ToBotFromChannelOpenIdMetadataUrl", "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
+    channel_token_issuer: str = _env("ToBotFromChannelTokenIssuer", "https://api.botframework.com")
     #: Defaults to the app's own tenant (see :meth:`from_env`).
     allowed_tenants: tuple[str, ...] = _env("LEDERAVTALE_ALLOWED_TENANTS", (), _names)
     host: str = _env("LEDERAVTALE_HOST", "127.0.0.1")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 
-from botbuilder.core import ConversationState, TurnContext, UserState
+from botbuilder.core import ConversationState, InvokeResponse, TurnContext, UserState
 from botbuilder.core.bot_state import CachedBotState
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
@@ -67,6 +68,7 @@ def strip_recipient_mentions(activity: Activity) -> str:
     """Remove every @mention of the bot from the text (Teams puts ``<at>name</at>`` in it)."""
     text = activity.text or ""
     recipient_id = activity.recipient.id if activity.recipient else None
+    removed = False
     for entity in activity.entities or []:
         if (getattr(entity, "type", None) or "").lower() != "mention":
             continue
@@ -78,10 +80,13 @@ def strip_recipient_mentions(activity: Activity) -> str:
         if not isinstance(mention_text, str) or not mention_text:
             name = mentioned.get("name")
             mention_text = f"<at>{name}</at>" if isinstance(name, str) and name else ""
-        if mention_text:
+        if mention_text and mention_text in text:
             # A literal replacement: a bot name is text, not a regular expression.
             text = text.replace(mention_text, " ")
-    text = " ".join(text.split())
+            removed = True
+    if removed:
+        # Only the mention goes: the leader's own line breaks stay.
+        text = "\n".join(" ".join(line.split()) for line in text.split("\n")).strip()
     if activity.text is not None:
         activity.text = text
     return text
@@ -153,6 +158,18 @@ class LederavtaleBot(TeamsActivityHandler):
         await super().on_turn(turn_context)
         await self._conversation_state.save_changes(turn_context)
         await self._user_state.save_changes(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """Answer invokes this bot does not handle with an empty 200, as Teams expects, not 501."""
+        if turn_context.activity.name == "adaptiveCard/action":
+            # No card of ours uses Action.Execute, and botbuilder answers a malformed one with an
+            # error body it cannot serialize.
+            return InvokeResponse(status=HTTPStatus.OK)
+        response = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == HTTPStatus.NOT_IMPLEMENTED:
+            logger.info("Answered an unhandled invoke %s with an empty response", ascii(turn_context.activity.name))
+            return InvokeResponse(status=HTTPStatus.OK)
+        return response
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A message or a card submit: answer unknown senders, greet newcomers, run the dialog."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from storage.db import create_engine, create_session_factory
 from storage.models import BotStateItem, ConversationRef, Leader
 from tests.bot.conftest import BOT_ID, MENU_TEXT, add_leader, make_settings, message, probe_greeting
 from tests.support.fake_connector import FakeConnector
+from tests.support.openid_server import OpenIdServer, new_key, running_openid_server
 
 pytestmark = pytest.mark.usefixtures("no_internet")
 
@@ -382,80 +384,29 @@ APP_ID = "00000000-0000-0000-0000-00000000b07a"
 
 
 def authenticated_settings(database_url: str, **overrides) -> Settings:
-    values = {"app_id": APP_ID, "app_password": "not-a-real-secret", "allowed_tenants": ("tenant-lorenskog",)}
+    values = {
+        "app_id": APP_ID, "app_password": "not-a-real-secret", "allowed_tenants": ("tenant-lorenskog",),
+        # Nothing listens on the discard port: the signing keys are never had unless a test serves them.
+        "channel_openid_metadata_url": "http://127.0.0.1:9/openid",
+    }
     values.update(overrides)
     return make_settings(database_url, **values)
 
 
-class FakeOpenIdIssuer:
-    """The Bot Framework channel's OpenID metadata and signing keys, served on 127.0.0.1.
+class Issuer:
+    """Tokens from the local OpenID server, for this bot by default."""
 
-    botbuilder fetches them with blocking ``requests`` calls from inside the event loop, so the
-    server runs in its own thread.
-    """
-
-    def __init__(self) -> None:
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.kid = "test-key"
-        self._server = None
-
-    def __enter__(self) -> "FakeOpenIdIssuer":
-        import http.server
-        import threading
-
-        from jwt.algorithms import RSAAlgorithm
-
-        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        jwk.update(kid=self.kid, use="sig", endorsements=["msteams"])
-        issuer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                if self.path == "/openid":
-                    body = {"issuer": "https://api.botframework.com", "jwks_uri": f"{issuer.url}/keys"}
-                else:
-                    body = {"keys": [jwk]}
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def __init__(self, server: OpenIdServer) -> None:
+        self.server = server
 
     def token(self, service_url: str, *, audience: str = APP_ID, key=None, expires_in: int = 600) -> str:
-        import time
-
-        import jwt as pyjwt
-
-        now = int(time.time())
-        claims = {
-            "iss": "https://api.botframework.com", "aud": audience, "serviceurl": service_url,
-            "nbf": now - 60, "iat": now - 60, "exp": now + expires_in,
-        }
-        return pyjwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
+        return self.server.token(service_url, audience=audience, key=key, exp=int(time.time()) + expires_in)
 
 
 @pytest.fixture
-def issuer(monkeypatch: pytest.MonkeyPatch):
-    from botframework.connector.auth import ChannelValidation
-
-    with FakeOpenIdIssuer() as fake:
-        monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", f"{fake.url}/openid")
-        yield fake
+async def issuer():
+    async with running_openid_server() as server:
+        yield Issuer(server)
 
 
 async def test_with_an_app_id_a_request_without_a_token_gets_401(sqlite_url, connector, client_for) -> None:
@@ -491,9 +442,8 @@ async def test_the_bot_framework_settings_come_from_the_environment(sqlite_url, 
 async def test_with_an_app_id_only_a_valid_token_from_an_allowed_tenant_is_served(
     sqlite_url, connector, client_for, issuer
 ) -> None:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    client = await client_for(authenticated_settings(sqlite_url))
+    settings = authenticated_settings(sqlite_url, channel_openid_metadata_url=issuer.server.metadata_url)
+    client = await client_for(settings)
     # A conversation update that does not concern the bot: served without any reply (a reply
     # would need a token from Microsoft Entra, which the tests never reach).
     body = message(connector, None, activity_type="conversationUpdate", membersAdded=[{"id": "29:someone"}])
@@ -507,8 +457,7 @@ async def test_with_an_app_id_only_a_valid_token_from_an_allowed_tenant_is_serve
     assert await post(body, issuer.token(connector.url, audience="another-bot")) == 401
     assert await post(body, issuer.token(connector.url, expires_in=-3600)) == 401
     assert await post(body, issuer.token("http://127.0.0.1:1")) == 401  # issued for another service URL
-    forged = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    assert await post(body, issuer.token(connector.url, key=forged)) == 401
+    assert await post(body, issuer.token(connector.url, key=new_key())) == 401
 
     other_tenant = message(connector, "hei", tenant="tenant-elsewhere", activity_type="message")
     response = await client.post(

@@ -11,10 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from botbuilder.schema import Activity
 from sqlalchemy import func, select
 
 from bot import texts as bot_texts
 from bot import actions
+from bot.teams_bot import strip_recipient_mentions
 from dialogs.texts import common
 from dialogs.texts import menu as menu_texts
 from dialogs.texts import preparation as ptexts
@@ -277,3 +279,23 @@ async def test_a_leader_found_by_email_in_teams_member_info(
     async with session_factory() as session:
         row = await session.get(ConversationRef, pair.colleague)
         assert row is not None and row.reference["conversation"]["id"] == "a:conversation-adele"
+
+
+def _typed(text: str, entities: list[dict] | None = None) -> Activity:
+    return Activity().deserialize({
+        "type": "message", "text": text, "recipient": {"id": "28:lederavtale-bot"}, "entities": entities or [],
+    })
+
+
+def test_typed_text_keeps_its_line_breaks_and_spacing() -> None:
+    typed = "Ukentlig fordeling av oppgaver\nOppfølging  hver fredag"
+    activity = _typed(typed)
+    assert strip_recipient_mentions(activity) == typed
+    assert activity.text == typed
+
+
+def test_only_the_bots_mention_is_removed_and_the_lines_stay() -> None:
+    mention = {"type": "mention", "text": "<at>Lederavtale</at>", "mentioned": {"id": "28:lederavtale-bot", "name": "Lederavtale"}}
+    other = {"type": "mention", "text": "<at>Megan</at>", "mentioned": {"id": "29:megan", "name": "Megan"}}
+    activity = _typed("<at>Lederavtale</at> Første linje\nAndre linje med <at>Megan</at>", [mention, other])
+    assert strip_recipient_mentions(activity) == "Første linje\nAndre linje med <at>Megan</at>"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,3 +95,17 @@ def start_postgres() -> PostgresServer:
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {exc.stderr or exc.stdout}") from exc
     return server
+
+
+@contextlib.contextmanager
+def throwaway_database(kind: str, prefix: str) -> Iterator[str]:
+    """A fresh database URL for a script: a SQLite file in a temporary folder, or a throwaway PostgreSQL server."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+            yield f"sqlite+aiosqlite:///{Path(folder) / 'lederavtale.db'}"
+        return
+    server = start_postgres()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
