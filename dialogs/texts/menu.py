@@ -1,5 +1,7 @@
 """Texts of the main menu and of the next step of each agreement."""
 
+from bot import actions
+
 TITLE = "Lederavtalene dine {year}"
 NONE = "Du er ikke med i noen lederavtale i {year}."
 AS_SUBORDINATE = "Din lederavtale med {name}"
@@ -10,15 +12,15 @@ NOT_PLANNED = "ikke planlagt"
 NEXT = "Neste steg"
 
 BUTTONS = {
-    "plan": "Planlegg samtalen",
-    "prepare": "Forbered deg",
-    "view_preparation": "Se forberedelsene",
-    "fill": "Fyll ut avtalen",
-    "review": "Les og signer",
-    "sign": "Signer",
-    "followup_reflect": "Forbered oppfølgingen",
-    "followup_record": "Registrer oppfølgingen",
-    "followup_confirm": "Bekreft oppfølgingen",
+    actions.PLAN: "Planlegg samtalen",
+    actions.PREPARE: "Forbered deg",
+    actions.VIEW_PREPARATION: "Se forberedelsene",
+    actions.FILL: "Fyll ut avtalen",
+    actions.REVIEW: "Les og signer",
+    actions.SIGN: "Signer",
+    actions.FOLLOWUP_REFLECT: "Forbered oppfølgingen",
+    actions.FOLLOWUP_RECORD: "Registrer oppfølgingen",
+    actions.FOLLOWUP_CONFIRM: "Bekreft oppfølgingen",
 }
 
 STEP_PLAN = "Planlegg ledersamtalen med {name}, og forbered deg."
