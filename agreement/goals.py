@@ -36,8 +36,13 @@ async def add_goal(
     *,
     max_length: int,
     position: int | None = None,
+    source_token: str | None = None,
 ) -> Goal:
-    """Add a development goal with its actions (blank actions are left out)."""
+    """Add a development goal with its actions (blank actions are left out).
+
+    ``source_token`` names the card it was added from: the same card can add one goal only (a
+    second insert breaks a unique key, and the turn is run again and seen to be a repeat).
+    """
     if phase not in (Phase.PREPARATION, Phase.AGREEMENT):
         raise InvalidState("goals are set in preparation and in the agreement")
     _check_goals_section(opened, section_key)
@@ -58,6 +63,7 @@ async def add_goal(
         author_id=opened.viewer.id,
         position=position,
         title=cleaned_title,
+        source_token=source_token,
     )
     goal.actions = [GoalAction(position=i, text=text) for i, text in enumerate(cleaned_actions)]
     session.add(goal)
@@ -86,12 +92,13 @@ async def replace_goal(
     actions: Iterable[str],
     *,
     max_length: int,
+    source_token: str | None = None,
 ) -> Goal:
     """Change a goal: the old version is kept (removed) and a new one takes its place."""
     goal = await remove_goal(session, opened, goal_id)
     return await add_goal(
         session, opened, goal.section_key, goal.phase, title, actions,
-        max_length=max_length, position=goal.position,
+        max_length=max_length, position=goal.position, source_token=source_token,
     )
 
 

@@ -1,20 +1,16 @@
 """Opening an agreement for one leader, and the unit of work its changes are made in.
 
 Every function takes an open ``AsyncSession`` (one per turn or job) and leaves committing to
-the caller; :func:`run_in_transaction` wraps one unit of work with a retry on concurrent changes.
+the caller: a dialog turn commits its changes together with the dialog position they lead to.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,9 +22,6 @@ from agreement.template import Template, load_template
 from storage.models import Agreement, AgreementEvent, Leader, Phase
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class AgreementAccess:
@@ -175,25 +168,3 @@ async def flush(session: AsyncSession) -> None:
         await session.flush()
     except StaleDataError as exc:
         raise ConcurrentChange("the agreement was changed at the same moment") from exc
-
-
-async def run_in_transaction(
-    session_factory: async_sessionmaker[AsyncSession],
-    work: Callable[[AsyncSession], Awaitable[T]],
-    *,
-    attempts: int = 5,
-) -> T:
-    """Run ``work`` in its own transaction and commit; retry when a concurrent change collides."""
-    for attempt in range(1, attempts + 1):
-        async with session_factory() as session:
-            try:
-                result = await work(session)
-                await session.commit()
-                return result
-            except (ConcurrentChange, StaleDataError):
-                await session.rollback()
-                if attempt == attempts:
-                    raise ConcurrentChange("gave up after repeated concurrent changes") from None
-                logger.info("Concurrent change, retrying (attempt %d)", attempt)
-        await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
-    raise AssertionError("unreachable")

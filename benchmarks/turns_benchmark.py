@@ -91,7 +91,8 @@ def minimal_dialog_factory(session_factory, settings, notifier):
     from sqlalchemy import select
 
     from agreement.answers import save_answer
-    from agreement.opening import open_agreement, run_in_transaction
+    from agreement.opening import flush, open_agreement
+    from bot.turn import turn_session
     from lederavtale.app import DialogWiring
     from dialogs.flow import current_leader_id, set_leader
     from storage.models import Agreement, Phase
@@ -108,16 +109,15 @@ def minimal_dialog_factory(session_factory, settings, notifier):
         async def ask_step(self, step: WaterfallStepContext):
             options = step.options or {}
             if "agreement_id" not in options:
-                async with session_factory() as session:
-                    options = {
-                        "index": 0,
-                        "agreement_id": await session.scalar(
-                            select(Agreement.id).where(
-                                Agreement.year == year,
-                                Agreement.subordinate_id == current_leader_id(step.context),
-                            )
-                        ),
-                    }
+                options = {
+                    "index": 0,
+                    "agreement_id": await turn_session(step.context).scalar(
+                        select(Agreement.id).where(
+                            Agreement.year == year,
+                            Agreement.subordinate_id == current_leader_id(step.context),
+                        )
+                    ),
+                }
             step.values.update(options)
             key = QUESTION_KEYS[options["index"] % len(QUESTION_KEYS)]
             return await step.prompt("answer", PromptOptions(prompt=MessageFactory.text(f"Spørsmål: {key}")))
@@ -126,14 +126,13 @@ def minimal_dialog_factory(session_factory, settings, notifier):
             leader_id = current_leader_id(step.context)
             key = QUESTION_KEYS[step.values["index"] % len(QUESTION_KEYS)]
 
-            async def work(session):
-                opened = await open_agreement(session, leader_id, step.values["agreement_id"])
-                await save_answer(
-                    session, opened, key, Phase.PREPARATION, step.result,
-                    max_length=settings.max_answer_length,
-                )
-
-            await run_in_transaction(session_factory, work)
+            # As the flows do: in the turn's transaction, committed with the dialog position.
+            session = turn_session(step.context)
+            opened = await open_agreement(session, leader_id, step.values["agreement_id"])
+            await save_answer(
+                session, opened, key, Phase.PREPARATION, step.result, max_length=settings.max_answer_length,
+            )
+            await flush(session)
             return await step.replace_dialog(
                 "question", {"index": step.values["index"] + 1, "agreement_id": step.values["agreement_id"]}
             )

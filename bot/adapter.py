@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ResourceResponse
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -26,6 +28,7 @@ from bot.channel_auth import ChannelKeys, ChannelTokenValidator, KeyTimings
 from bot.connector_http import use_aiohttp
 from bot.proactive import ProactiveSender
 from bot.settings import Settings
+from bot.turn import hold
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +170,16 @@ def create_authentication(
     )
 
 
+class TurnAdapter(CloudAdapter):
+    """The CloudAdapter, with the replies of a dialog turn held until the turn is stored (see bot.turn)."""
+
+    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
+        held = hold(context, activities)
+        if held is not None:
+            return held
+        return await super().send_activities(context, activities)
+
+
 @dataclass(frozen=True)
 class Outbound:
     """The adapter, its authentication and the proactive sender: how the bot reaches Teams."""
@@ -182,7 +195,7 @@ async def open_outbound(
 ) -> AsyncIterator[Outbound]:
     """The one place the adapter, authentication and sender are built (web service, scheduler, commands)."""
     authentication = create_authentication(settings)
-    adapter = CloudAdapter(authentication)
+    adapter = TurnAdapter(authentication)
     try:
         yield Outbound(adapter, authentication, ProactiveSender(adapter, settings, session_factory))
     finally:

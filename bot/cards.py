@@ -173,6 +173,17 @@ def refilled(content: Mapping[str, Any], values: Mapping[str, str], notice: str 
     return result
 
 
+def stamp(activity: Activity, fields: Mapping[str, Any]) -> None:
+    """Add ``fields`` to the data of every Action.Submit in the activity's cards (in place: pass a copy).
+
+    This is how a card says what its buttons answer: the agreement and the step it was sent in.
+    """
+    for content in cards_in(activity):
+        for node in _nodes(content):
+            if node.get("type") == "Action.Submit" and isinstance(node.get("data", {}), dict):
+                node["data"] = {**node.get("data", {}), **fields}
+
+
 def _nodes(tree: Any) -> Iterator[dict]:
     """Every object in a card's body, depth first."""
     if isinstance(tree, dict):

@@ -7,10 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from botbuilder.core import ConversationState, InvokeResponse, TurnContext, UserState
-from botbuilder.core.bot_state import CachedBotState
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ConversationReference
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import texts
 from bot.identity import LeaderMatch, identify_leader
 from bot.tenants import activity_tenant_id
+from bot.turn import TurnRunner
 from storage.conversation_refs import save_reference
 
 logger = logging.getLogger(__name__)
@@ -26,42 +25,6 @@ logger = logging.getLogger(__name__)
 Greeter = Callable[[TurnContext, LeaderMatch], Awaitable[None]]
 #: Makes the leader of this turn known to the dialogs.
 LeaderSetter = Callable[[TurnContext, int], None]
-
-
-class _LoadedState(CachedBotState):
-    """A loaded state that counts as changed until it is saved, without hashing it.
-
-    botbuilder hashes the whole state with jsonpickle when it is loaded, again to see whether it
-    changed and once more after saving: three walks over the dialog stack (prompt options hold
-    whole activities), which cost more than a turn's database work. A dialog turn changes its
-    state almost always (the waterfall step, the prompt's attempt count), so it is simply saved.
-    """
-
-    _UNSAVED = "unsaved"
-    _SAVED = "saved"
-
-    def __init__(self, state: dict | None = None) -> None:  # noqa: D107 (no hashing on purpose)
-        self.state = state if state is not None else {}
-        self.hash = self._UNSAVED
-
-    @property
-    def is_changed(self) -> bool:
-        return self.hash == self._UNSAVED
-
-    def compute_hash(self, obj: object) -> str:
-        # Called by BotState.save_changes right after a successful write.
-        return self._SAVED
-
-
-class TurnConversationState(ConversationState):
-    """ConversationState that saves a loaded state once per turn instead of hashing it three times."""
-
-    async def load(self, turn_context: TurnContext, force: bool = False) -> None:
-        cached = self.get_cached_state(turn_context)
-        if force or not cached or not cached.state:
-            key = self.get_storage_key(turn_context)
-            item = (await self._storage.read([key])).get(key)
-            turn_context.turn_state[self._context_service_key] = _LoadedState(item)
 
 
 def strip_recipient_mentions(activity: Activity) -> str:
@@ -137,27 +100,14 @@ class LederavtaleBot(TeamsActivityHandler):
         self,
         *,
         session_factory: async_sessionmaker[AsyncSession],
-        conversation_state: ConversationState,
-        user_state: UserState,
-        dialog: Dialog,
+        runner: TurnRunner,
         set_leader: LeaderSetter,
         greeter: Greeter,
     ) -> None:
         self._session_factory = session_factory
-        self._conversation_state = conversation_state
-        self._user_state = user_state
-        self._dialog = dialog
-        self._dialog_state = conversation_state.create_property("DialogState")
-        self._dialogs = DialogSet(self._dialog_state)
-        self._dialogs.add(dialog)
+        self._runner = runner
         self._set_leader = set_leader
         self._greeter = greeter
-
-    async def on_turn(self, turn_context: TurnContext) -> None:
-        """Handle the activity, then save conversation and user state once."""
-        await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
-        await self._user_state.save_changes(turn_context)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         """Answer invokes this bot does not handle with an empty 200, as Teams expects, not 501."""
@@ -182,9 +132,7 @@ class LederavtaleBot(TeamsActivityHandler):
         if contact is None:
             await turn_context.send_activity(texts.UNKNOWN_USER)
             return
-        if contact.first:
-            await self._greeter(turn_context, contact.match)
-        await self._run_dialog(turn_context, contact.match)
+        await self._run_dialog(turn_context, contact)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         """The bot was added to a conversation (installed): greet, or explain to an outsider."""
@@ -211,8 +159,7 @@ class LederavtaleBot(TeamsActivityHandler):
                 await turn_context.send_activity(texts.UNKNOWN_USER)
             return
         if contact.first:
-            await self._greeter(turn_context, contact.match)
-            await self._run_dialog(turn_context, contact.match)
+            await self._run_dialog(turn_context, contact)
 
     async def contact(self, turn_context: TurnContext) -> Contact | None:
         """Identify the sender and store or refresh their conversation reference (one session)."""
@@ -241,16 +188,11 @@ class LederavtaleBot(TeamsActivityHandler):
                         logger.info("Stored the conversation reference of leader %s", match.leader_id)
         return Contact(match, first)
 
-    async def _run_dialog(self, turn_context: TurnContext, match: LeaderMatch) -> None:
-        """Continue the leader's dialog, or start the root dialog when none is running.
+    async def _run_dialog(self, turn_context: TurnContext, contact: Contact) -> None:
+        """Run the leader's dialog turn as one unit of work, greeting a newcomer first."""
+        self._set_leader(turn_context, contact.match.leader_id)
 
-        What ``DialogExtensions.run_dialog`` does for a bot that is neither a skill nor uses
-        memory scopes, without its per-turn extras: a new DialogSet, loading every memory
-        scope, and a "Bot State" trace activity holding a copy of the whole memory (shown
-        only by the Emulator). State is saved once, in ``on_turn``.
-        """
-        self._set_leader(turn_context, match.leader_id)
-        dialog_context = await self._dialogs.create_context(turn_context)
-        result = await dialog_context.continue_dialog()
-        if result.status == DialogTurnStatus.Empty:
-            await dialog_context.begin_dialog(self._dialog.id)
+        async def greet(context: TurnContext) -> None:
+            await self._greeter(context, contact.match)
+
+        await self._runner.run(turn_context, greet if contact.first else None)

@@ -19,3 +19,13 @@ TURN_ERROR = (
     "Beklager, noe gikk galt hos meg. Det du har svart tidligere, er tatt vare på.\n\n"
     "Prøv igjen om litt. Hvis det samme skjer igjen, ta kontakt med HR."
 )
+
+ALREADY_RECEIVED = (
+    "Det har jeg fått allerede, og det er tatt vare på. Du kan fortsette der du er, i meldingen over."
+)
+
+NOT_STORED = (
+    "Avtalen ble endret flere ganger i samme øyeblikk, så det du sendte nå, ble ikke lagret. Send det gjerne "
+    "på nytt om litt."
+)
+NOT_STORED_TEXT = "Dette skrev du:"

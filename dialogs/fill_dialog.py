@@ -12,6 +12,7 @@ from agreement.status import is_signed
 from agreement.steps import mark_filled, missing_for_review, reopen
 from bot import actions
 from bot.cards import submit, to_activity
+from bot.turn import turn_session
 from dialogs.agreement_view import gather
 from dialogs.cards.agreement import agreement_card
 from dialogs.cards.options import options_card
@@ -49,7 +50,7 @@ class FillDialog(FlowDialog):
         return await step.prompt(
             REOPEN_PROMPT,
             options(to_activity(content),
-                    {"question": REOPEN_KEY, "options": {"yes": list(texts.YES_WORDS), "no": list(texts.NO_WORDS)},
+                    {"agreement_id": step.options["agreement_id"], "question": REOPEN_KEY, "options": {"yes": list(texts.YES_WORDS), "no": list(texts.NO_WORDS)},
                      "hint": texts.CONFIRM_HINT}),
         )
 
@@ -86,14 +87,14 @@ class FillDialog(FlowDialog):
             return await step.end_dialog(False)
         other = opened.other
         await step.context.send_activity(texts.SENT.format(name=other.name))
-        await self.notify(step, other, await review_activity(self.deps, other.id, opened.agreement.id,
+        await self.notify(step, other, await review_activity(self.deps, turn_session(step.context), other.id, opened.agreement.id,
                                                             texts.NOTIFY_REVIEW.format(name=opened.viewer.name)))
         return await step.end_dialog(True)
 
 
-async def review_activity(deps: DialogDeps, recipient_id: int, agreement_id: int, message: str):
+async def review_activity(deps: DialogDeps, session: AsyncSession, recipient_id: int, agreement_id: int, message: str):
     """The filled agreement as its recipient may see it, with a button to review and sign."""
-    view = await read(deps, recipient_id, agreement_id, gather)
+    view = await read(session, recipient_id, agreement_id, gather)
     content = agreement_card(
         view, deps.local,
         [submit(texts.NOTIFY_BUTTON, actions.submit_data(actions.REVIEW, agreement_id), style="positive")],

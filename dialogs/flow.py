@@ -25,7 +25,7 @@ from botbuilder.dialogs import (
     WaterfallStepContext,
 )
 from botbuilder.schema import Activity, ActivityTypes
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
 from agreement.errors import (
@@ -38,11 +38,12 @@ from agreement.errors import (
     InvalidChoice,
     NotFound,
 )
-from agreement.opening import AgreementAccess, agreements_of, open_agreement, run_in_transaction
+from agreement.opening import AgreementAccess, agreements_of, flush, open_agreement
 from agreement.template import TemplateError, available_templates, default_template_id_for_year, load_template
 from bot import actions
 from bot.cards import to_activity
 from bot.settings import Settings
+from bot.turn import TurnConflict, after_commit, turn_session
 from dialogs.cards.help import help_card
 from dialogs.reply import REPLY, answer_refusal, normalise
 from dialogs.texts import common
@@ -88,9 +89,8 @@ class Notifier(Protocol):
 
 @dataclass
 class DialogDeps:
-    """The collaborators every dialog gets: database, settings, proactive sender and clock."""
+    """The collaborators every dialog gets: settings, proactive sender and clock (the database comes with the turn)."""
 
-    session_factory: async_sessionmaker[AsyncSession]
     settings: Settings
     notifier: Notifier
     clock: Callable[[], datetime]
@@ -115,11 +115,11 @@ class DialogDeps:
 Work = Callable[[AsyncSession, AgreementAccess], Awaitable[T]]
 
 
-async def read(deps: DialogDeps, leader_id: int, agreement_id: int, work: Work[T], *, require: Role | None = None) -> T:
+async def read(session: AsyncSession, leader_id: int, agreement_id: int, work: Work[T], *,
+               require: Role | None = None) -> T:
     """Open the agreement as ``leader_id`` (who must have ``require``, if given) and run read-only ``work``."""
-    async with deps.session_factory() as session:
-        opened = await open_agreement(session, leader_id, agreement_id, require=require)
-        return await work(session, opened)
+    opened = await open_agreement(session, leader_id, agreement_id, require=require)
+    return await work(session, opened)
 
 
 async def _as_opened(session: AsyncSession, opened: AgreementAccess) -> AgreementAccess:
@@ -204,11 +204,10 @@ async def send_help(turn_context: TurnContext, deps: DialogDeps) -> None:
     await turn_context.send_activity(to_activity(help_card(template_for_help(deps).contact)))
 
 
-async def status_text(deps: DialogDeps, leader_id: int) -> str:
+async def status_text(deps: DialogDeps, session: AsyncSession, leader_id: int) -> str:
     """This leader's agreements this year with their status (never content)."""
     year = deps.today().year
-    async with deps.session_factory() as session:
-        agreements = await agreements_of(session, leader_id, year)
+    agreements = await agreements_of(session, leader_id, year)
     if not agreements:
         return common.STATUS_NONE.format(year=year)
     lines = [common.STATUS_TITLE.format(year=year)]
@@ -221,7 +220,7 @@ async def status_text(deps: DialogDeps, leader_id: int) -> str:
 async def send_status(turn_context: TurnContext, deps: DialogDeps) -> None:
     """Send the status of this leader's agreements."""
     await turn_context.send_activity(
-        MessageFactory.text(await status_text(deps, current_leader_id(turn_context)))
+        MessageFactory.text(await status_text(deps, turn_session(turn_context), current_leader_id(turn_context)))
     )
 
 
@@ -241,26 +240,36 @@ class FlowDialog(ComponentDialog):
 
     async def read(self, step: WaterfallStepContext, work: Work[T], *, require: Role | None = None) -> T:
         """Run read-only ``work`` on the flow's agreement as the leader of the turn."""
-        return await read(self.deps, current_leader_id(step.context), step.options["agreement_id"], work,
-                          require=require)
+        return await read(turn_session(step.context), current_leader_id(step.context), step.options["agreement_id"],
+                          work, require=require)
 
     async def change(self, step: WaterfallStepContext, work: Work[T]) -> tuple[T, AgreementAccess]:
-        """Run ``work`` on the flow's agreement as the leader of the turn and commit; its result and the agreement."""
-        leader_id, agreement_id = current_leader_id(step.context), step.options["agreement_id"]
+        """Run ``work`` on the flow's agreement as the leader of the turn; its result and the agreement.
 
-        async def unit(session: AsyncSession) -> tuple[T, AgreementAccess]:
-            opened = await open_agreement(session, leader_id, agreement_id)
-            return await work(session, opened), opened
-
-        return await run_in_transaction(self.deps.session_factory, unit)
+        The change is written in the turn's transaction and committed with the dialog position it
+        leads to (a concurrent change makes the whole turn run again).
+        """
+        session = turn_session(step.context)
+        opened = await open_agreement(session, current_leader_id(step.context), step.options["agreement_id"])
+        try:
+            result = await work(session, opened)
+            await flush(session)
+        except ConcurrentChange as exc:
+            raise TurnConflict("the agreement was changed at the same moment") from exc
+        return result, opened
 
     async def notify(self, step: WaterfallStepContext, recipient: Leader, activity: Activity) -> None:
-        """Tell the other leader; if that fails, the leader in this conversation is told so."""
-        try:
-            await self.deps.notifier.notify(recipient.id, activity)
-        except Exception:  # the proactive path can fail in many ways; the flow itself has succeeded
-            logger.warning("Could not notify leader %s", recipient.id, exc_info=True)
-            await step.context.send_activity(common.NOTIFY_FAILED.format(name=recipient.name))
+        """Tell the other leader once this turn is stored; if that fails, the leader in this chat is told so."""
+        context, recipient_id, name = step.context, recipient.id, recipient.name
+
+        async def send() -> None:
+            try:
+                await self.deps.notifier.notify(recipient_id, activity)
+            except Exception:  # the proactive path can fail in many ways; the flow itself has succeeded
+                logger.warning("Could not notify leader %s", recipient_id, exc_info=True)
+                await context.send_activity(common.NOTIFY_FAILED.format(name=name))
+
+        after_commit(context, send)
 
     async def on_begin_dialog(self, inner_dc: DialogContext, options: object) -> DialogTurnResult:
         """Start the flow; a refusal ends it."""

@@ -40,7 +40,7 @@ class FollowupConfirmDialog(FlowDialog):
         return await step.prompt(
             CONFIRM_PROMPT,
             options(to_activity(content, summary=texts.CONFIRM_ASK),
-                    {"question": CONFIRM_KEY,
+                    {"agreement_id": step.options["agreement_id"], "question": CONFIRM_KEY,
                      "options": {"confirm": list(texts.CONFIRM_WORDS), "later": list(texts.LATER_WORDS)},
                      "hint": texts.CONFIRM_HINT}),
         )

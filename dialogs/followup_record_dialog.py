@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
 from agreement.steps import mark_followup_recorded
 from bot import actions
 from bot.cards import submit, to_activity
+from bot.turn import turn_session
 from dialogs.agreement_view import gather
 from dialogs.cards.agreement import followup_card
 from dialogs.flow import DialogDeps, FlowDialog, read
@@ -41,18 +43,18 @@ class FollowupRecordDialog(FlowDialog):
         _, opened = await self.change(step, mark_followup_recorded)
         own, other, agreement_id = opened.viewer, opened.other, opened.agreement.id
         await step.context.send_activity(
-            await confirm_activity(self.deps, own.id, agreement_id, texts.RECORD_DONE.format(name=other.name))
+            await confirm_activity(self.deps, turn_session(step.context), own.id, agreement_id, texts.RECORD_DONE.format(name=other.name))
         )
         await self.notify(
             step, other,
-            await confirm_activity(self.deps, other.id, agreement_id, texts.NOTIFY_RECORDED.format(name=own.name)),
+            await confirm_activity(self.deps, turn_session(step.context), other.id, agreement_id, texts.NOTIFY_RECORDED.format(name=own.name)),
         )
         return await step.end_dialog(True)
 
 
-async def confirm_activity(deps: DialogDeps, recipient_id: int, agreement_id: int, message: str):
+async def confirm_activity(deps: DialogDeps, session: AsyncSession, recipient_id: int, agreement_id: int, message: str):
     """The recorded follow-up as its recipient may see it, with a button to confirm it."""
-    view = await read(deps, recipient_id, agreement_id, lambda s, o: gather(s, o, Phase.FOLLOWUP))
+    view = await read(session, recipient_id, agreement_id, lambda s, o: gather(s, o, Phase.FOLLOWUP))
     content = followup_card(
         view, [submit(texts.CONFIRM_BUTTON, actions.submit_data(actions.FOLLOWUP_CONFIRM, agreement_id),
                       style="positive")],

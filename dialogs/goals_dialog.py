@@ -5,12 +5,12 @@ from __future__ import annotations
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agreement.errors import AgreementError, ConcurrentChange, NotFound
+from agreement.errors import AgreementError, NotFound
 from agreement.goals import MAX_ACTIONS_PER_GOAL, add_goal, list_goals, remove_goal, replace_goal
 from agreement.opening import AgreementAccess
 from bot.cards import to_activity
+from bot.turn import STEP
 from dialogs.cards.goals import GoalView, goals_card
-from dialogs.cards.message import given_back_card
 from dialogs.cards.options import free_text_card
 from dialogs.flow import DialogDeps, FlowDialog, error_message
 from dialogs.reply import KEEP, ReplyPrompt, check_actions, check_answer, check_goals_menu, options
@@ -69,6 +69,7 @@ class GoalsDialog(FlowDialog):
             options(
                 to_activity(content),
                 {
+                    "agreement_id": opts["agreement_id"],
                     "question": opts["question"],
                     "goal_ids": [g.goal_id for g in own],
                     "suggestion_ids": [g.goal_id for g in suggestions],
@@ -113,7 +114,7 @@ class GoalsDialog(FlowDialog):
                 TITLE_PROMPT,
                 options(
                     to_activity(content),
-                    {"question": key, "max_length": self.deps.settings.max_answer_length,
+                    {"agreement_id": step.options["agreement_id"], "question": key, "max_length": self.deps.settings.max_answer_length,
                      "has_current": editing is not None},
                 ),
             )
@@ -131,7 +132,7 @@ class GoalsDialog(FlowDialog):
             await add_goal(
                 session, opened, opts["section_key"], self.phase, source.title,
                 [action.text for action in source.current_actions],
-                max_length=self.deps.settings.max_answer_length,
+                max_length=self.deps.settings.max_answer_length, source_token=choice[STEP],
             )
             return source.title
 
@@ -161,7 +162,7 @@ class GoalsDialog(FlowDialog):
             ACTIONS_PROMPT,
             options(
                 to_activity(content),
-                {"question": key, "max_length": self.deps.settings.max_answer_length,
+                {"agreement_id": step.options["agreement_id"], "question": key, "max_length": self.deps.settings.max_answer_length,
                  "max_actions": MAX_ACTIONS_PER_GOAL, "has_current": editing is not None},
             ),
         )
@@ -176,21 +177,18 @@ class GoalsDialog(FlowDialog):
             await step.context.send_activity(texts.UNCHANGED.format(title=title))
             return await step.replace_dialog(LOOP, opts)
         max_length = self.deps.settings.max_answer_length
+        token = step.result[STEP]
 
         async def save(session: AsyncSession, opened: AgreementAccess) -> None:
             if editing:
-                await replace_goal(session, opened, editing["goal_id"], title, lines, max_length=max_length)
+                await replace_goal(session, opened, editing["goal_id"], title, lines, max_length=max_length,
+                                   source_token=token)
             else:
-                await add_goal(session, opened, opts["section_key"], self.phase, title, lines, max_length=max_length)
+                await add_goal(session, opened, opts["section_key"], self.phase, title, lines, max_length=max_length,
+                               source_token=token)
 
         try:
             await self.change(step, save)
-        except ConcurrentChange:
-            # Nothing was saved: give the leader back every word they wrote, then the goal list.
-            typed = "\n".join([title, *lines])
-            returned = given_back_card(common.GIVEN_BACK_CONCURRENT, typed)
-            await step.context.send_activity(to_activity(returned, summary=common.GIVEN_BACK_CONCURRENT))
-            return await step.replace_dialog(LOOP, opts)
         except NotFound as exc:
             # The goal was changed or removed elsewhere in the meantime.
             return await self._back_to_list(step, exc)

@@ -17,6 +17,7 @@ from agreement.errors import AccessDenied, NotFound
 from agreement.opening import agreements_of, open_agreement
 from bot import actions
 from bot.cards import to_activity
+from bot.turn import turn_session
 from dialogs.cards.menu import MenuEntry, menu_card
 from dialogs.fill_dialog import FillDialog
 from dialogs.flow import (
@@ -117,9 +118,9 @@ class MainDialog(FlowDialog):
         """The menu card for the leader of this turn."""
         leader = current_leader_id(step.context)
         day = self.deps.today()
-        async with self.deps.session_factory() as session:
-            agreements = await agreements_of(session, leader, day.year)
-            starts = await followup_start(session, day.year, self.deps.settings.timezone)
+        session = turn_session(step.context)
+        agreements = await agreements_of(session, leader, day.year)
+        starts = await followup_start(session, day.year, self.deps.settings.timezone)
         entries = []
         for opened in agreements:
             upcoming = next_step(opened, day, starts)
@@ -168,8 +169,7 @@ class MainDialog(FlowDialog):
             return await step.replace_dialog(MAIN, {"menu": True})
         leader = current_leader_id(step.context)
         try:
-            async with self.deps.session_factory() as session:
-                opened = await open_agreement(session, leader, agreement_id)
+            opened = await open_agreement(turn_session(step.context), leader, agreement_id)
         except (AccessDenied, NotFound):
             logger.info("Leader %s refused agreement %s", leader, agreement_id)
             await step.context.send_activity(common.NO_ACCESS)

@@ -42,7 +42,7 @@ class PlanDialog(FlowDialog):
         return await step.prompt(
             WHEN_PROMPT,
             options(to_activity(content),
-                    {"question": WHEN_KEY, "timezone": self.deps.settings.timezone, "today": day.isoformat()}),
+                    {"agreement_id": step.options["agreement_id"], "question": WHEN_KEY, "timezone": self.deps.settings.timezone, "today": day.isoformat()}),
         )
 
     async def save_step(self, step: WaterfallStepContext) -> DialogTurnResult:

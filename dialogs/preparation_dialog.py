@@ -48,7 +48,7 @@ class PreparationDialog(FlowDialog):
             OFFER_PROMPT,
             options(
                 to_activity(content),
-                {"question": OFFER_KEY, "options": {"read": list(texts.READ_WORDS), "go": list(texts.GO_WORDS)},
+                {"agreement_id": step.options["agreement_id"], "question": OFFER_KEY, "options": {"read": list(texts.READ_WORDS), "go": list(texts.GO_WORDS)},
                  "hint": texts.OFFER_HINT},
             ),
         )

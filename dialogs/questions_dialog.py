@@ -15,7 +15,7 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepC
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.answers import read_answers, save_answer, save_choice
-from agreement.errors import AgreementError, AnswerEmpty, AnswerTooLong, ConcurrentChange, InvalidChoice
+from agreement.errors import AgreementError, AnswerEmpty, AnswerTooLong, InvalidChoice
 from agreement.goals import list_goals
 from agreement.opening import AgreementAccess
 from agreement.status import both_prepared
@@ -166,7 +166,7 @@ class QuestionsDialog(FlowDialog):
             return await step.prompt(
                 CHOICE_PROMPT,
                 options(to_activity(content),
-                        {"question": question.key, "template_id": template.id, "has_current": bool(current)}),
+                        {"agreement_id": step.options["agreement_id"], "question": question.key, "template_id": template.id, "has_current": bool(current)}),
             )
         content = text_question_card(question, progress, asked.current, self.deps.settings.max_answer_length,
                                      self.context_title, asked.context)
@@ -176,7 +176,7 @@ class QuestionsDialog(FlowDialog):
             TEXT_PROMPT,
             options(
                 to_activity(content),
-                {"question": question.key, "has_current": asked.current is not None,
+                {"agreement_id": step.options["agreement_id"], "question": question.key, "has_current": asked.current is not None,
                  "skippable": question.skippable, "max_length": self.deps.settings.max_answer_length},
             ),
         )
@@ -199,7 +199,7 @@ class QuestionsDialog(FlowDialog):
         if reply["kind"] in (ANSWER, CHOOSE):
             try:
                 await self.change(step, save)
-            except (AnswerEmpty, AnswerTooLong, InvalidChoice, ConcurrentChange) as exc:
+            except (AnswerEmpty, AnswerTooLong, InvalidChoice) as exc:
                 # Nothing was saved: the question again, with the leader's answer in it and the reason above.
                 entered = {"choice": ",".join(reply["keys"])} if reply["kind"] == CHOOSE else {"text": reply["text"]}
                 refused = {"reason": error_message(exc), "values": entered}

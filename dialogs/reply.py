@@ -10,6 +10,7 @@ comes back in the question's card, and text from an old card is given back with 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from botbuilder.schema import Activity, ActivityTypes
 from agreement.answers import validate_choice, validate_text
 from agreement.errors import AnswerEmpty, AnswerTooLong, InvalidChoice
 from agreement.template import load_template
-from bot.cards import MAX_CARD_BYTES, card_size, cards_in, refilled, to_activity
+from bot.cards import MAX_CARD_BYTES, card_size, cards_in, refilled, stamp, to_activity
+from bot.turn import STEP, ask, reached_leader
 from dialogs.cards.message import given_back_card
 from dialogs.texts import common
 from dialogs.texts import goals as gtexts
@@ -34,6 +36,8 @@ from dialogs.texts import questions as qtexts
 REPLY = "reply"
 QUESTION = "question"
 LABEL = "label"
+#: The agreement a question card's buttons answer for (beside the step token, see bot.turn).
+AGREEMENT = "agreement"
 
 # Reply kinds sent by in-dialog buttons.
 ANSWER = "answer"
@@ -73,13 +77,18 @@ class Reply:
     asked: dict[str, Any]
     text: str | None
     data: dict | None
+    step: str | None = None
 
     @property
     def stale(self) -> bool:
-        """A card submit that does not answer the question being asked now."""
+        """A card submit that does not answer the question being asked now, from the card that asked it."""
         if self.data is None:
             return False
-        return self.data.get(REPLY) is None or self.data.get(QUESTION) != self.asked[QUESTION]
+        return (
+            self.data.get(REPLY) is None
+            or self.data.get(QUESTION) != self.asked[QUESTION]
+            or self.data.get(STEP) != self.step
+        )
 
     def inputs(self) -> dict[str, str]:
         """What the leader entered, by card input id (typed text counts as the text field)."""
@@ -124,13 +133,13 @@ def refuse(message: str, refill: dict[str, str] | None = None) -> Verdict:
     return Verdict(error=message, refill=refill)
 
 
-def given_back(data: dict) -> Activity | None:
+def given_back(data: dict, reason: str = common.GIVEN_BACK_STALE) -> Activity | None:
     """The text in an old card's field given back with the question it was written for; None if it had none."""
     typed, label = data.get("text"), data.get(LABEL)
     if not isinstance(typed, str) or not typed.strip():
         return None
-    content = given_back_card(common.GIVEN_BACK_STALE, typed, label if isinstance(label, str) else None)
-    return to_activity(content, summary=common.GIVEN_BACK_STALE)
+    content = given_back_card(reason, typed, label if isinstance(label, str) else None)
+    return to_activity(content, summary=reason)
 
 
 def retry_activity(prompt: Activity | None, reason: str, values: dict[str, str]) -> Activity | None:
@@ -154,9 +163,14 @@ Check = Callable[[Reply], Verdict]
 class ReplyPrompt(Prompt):
     """Recognises typed text and card submits, refuses stale cards, and lets its check decide the rest.
 
-    ``stale_message`` is said for a card answering another question; with None the check sees those too.
-    Text in a stale card's field is given back with its question (and never saved); a refused reply
-    is asked again with what was entered in the card's inputs and the reason above them.
+    Its card carries the agreement, the question and the step token of the turn that sent it; a
+    submit from any other card (another question, another agreement, an older sending) is stale.
+    ``stale_message`` is said for a stale card; with None the check sees those too, and typed text
+    is taken even when the question may not have reached the leader (the menu, which saves nothing).
+    Otherwise typed text is saved only once the question it answers is known to have reached the
+    leader; before that it is given back with the question. Text in a stale card's field is given
+    back with its question (and never saved); a refused reply is asked again with what was entered
+    in the card's inputs and the reason above them.
     """
 
     def __init__(self, dialog_id: str, check: Check, *, stale_message: str | None = common.STALE_CARD) -> None:
@@ -167,9 +181,15 @@ class ReplyPrompt(Prompt):
     async def _validate(self, prompt_context: PromptValidatorContext) -> bool:
         value = prompt_context.recognized.value or {}
         text = value.get("text")
-        reply = Reply(prompt_context.options.validations, text if isinstance(text, str) else None, value.get("data"))
-        if self._stale_message is not None and reply.stale:
+        step = prompt_context.state.get(STEP)
+        reply = Reply(prompt_context.options.validations, text if isinstance(text, str) else None, value.get("data"),
+                      step)
+        guarded = self._stale_message is not None
+        unseen = guarded and reply.data is None and not reached_leader(prompt_context.context, step)
+        if guarded and reply.stale:
             verdict = refuse(self._stale_message, {})  # an old card's inputs answer another question
+        elif unseen:
+            verdict = refuse(common.GIVEN_BACK_UNSEEN, {})
         else:
             verdict = self._check(reply)
         if verdict.error is not None:
@@ -177,8 +197,10 @@ class ReplyPrompt(Prompt):
             prompt_context.state[REFILL_KEY] = verdict.refill if verdict.refill is not None else reply.inputs()
             if reply.stale:
                 prompt_context.state[GIVEN_BACK_KEY] = {key: reply.data.get(key) for key in ("text", LABEL)}
+            elif unseen:
+                prompt_context.state[GIVEN_BACK_KEY] = {"text": reply.text, "reason": common.GIVEN_BACK_UNSEEN}
             return False
-        prompt_context.recognized.value = verdict.value
+        prompt_context.recognized.value = {**verdict.value, STEP: step}  # the sending it answers
         return True
 
     async def on_prompt(self, turn_context: TurnContext, state: dict, options: PromptOptions, is_retry: bool) -> None:
@@ -189,7 +211,7 @@ class ReplyPrompt(Prompt):
         error = state.pop(ERROR_KEY, None)
         refill = state.pop(REFILL_KEY, None) or {}
         stale = state.pop(GIVEN_BACK_KEY, None)
-        returned = given_back(stale) if is_retry and stale else None
+        returned = given_back(stale, stale.get("reason") or common.GIVEN_BACK_STALE) if is_retry and stale else None
         prompt = options.prompt
         if returned is not None:
             await turn_context.send_activity(returned)
@@ -200,6 +222,11 @@ class ReplyPrompt(Prompt):
             else:
                 prompt = retry
         if prompt is not None:
+            state[STEP] = ask(turn_context)
+            agreement_id = (options.validations or {}).get("agreement_id")
+            if agreement_id is not None:
+                prompt = copy.deepcopy(prompt)
+                stamp(prompt, {AGREEMENT: agreement_id})
             await turn_context.send_activity(prompt)
 
     async def on_recognize(self, turn_context: TurnContext, state: dict, options: PromptOptions) -> PromptRecognizerResult:

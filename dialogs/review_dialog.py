@@ -6,18 +6,17 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepC
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
-from agreement.errors import ConcurrentChange
 from agreement.opening import AgreementAccess
 from agreement.steps import PLACE_AND_DATE_MAX_LENGTH, send_comments, sign
 from bot import actions
 from bot.cards import submit, to_activity
+from bot.turn import turn_session
 from dialogs.agreement_view import AgreementView, gather
 from dialogs.cards.agreement import agreement_card
 from dialogs.cards.message import message_card
 from dialogs.cards.options import free_text_card
 from dialogs.flow import DialogDeps, FlowDialog, read
 from dialogs.reply import CHOOSE, ReplyPrompt, check_answer, check_option, options, reply_data
-from dialogs.texts import common
 from dialogs.texts import review as texts
 
 STEPS = "review.steps"
@@ -63,7 +62,7 @@ class ReviewDialog(FlowDialog):
         return await step.prompt(
             CHOICE_PROMPT,
             options(to_activity(content, summary=question),
-                    {"question": CHOICE_KEY, "options": {k: list(words) for k, (_, words) in choices.items()},
+                    {"agreement_id": step.options["agreement_id"], "question": CHOICE_KEY, "options": {k: list(words) for k, (_, words) in choices.items()},
                      "hint": hint}),
         )
 
@@ -80,14 +79,14 @@ class ReviewDialog(FlowDialog):
                                      hint=texts.PLACE_HINT, multiline=False)
             return await step.prompt(
                 TEXT_PROMPT,
-                options(to_activity(content), {"question": PLACE_KEY, "max_length": PLACE_AND_DATE_MAX_LENGTH}),
+                options(to_activity(content), {"agreement_id": step.options["agreement_id"], "question": PLACE_KEY, "max_length": PLACE_AND_DATE_MAX_LENGTH}),
             )
         content = free_text_card(texts.ASK_COMMENT.format(name=step.values["other"]), COMMENT_KEY,
                                  max_length=self.deps.settings.max_answer_length)
         return await step.prompt(
             TEXT_PROMPT,
             options(to_activity(content),
-                    {"question": COMMENT_KEY, "max_length": self.deps.settings.max_answer_length}),
+                    {"agreement_id": step.options["agreement_id"], "question": COMMENT_KEY, "max_length": self.deps.settings.max_answer_length}),
         )
 
     async def act_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -102,12 +101,7 @@ class ReviewDialog(FlowDialog):
             await send_comments(session, opened, answer, max_length=max_length)
             return False
 
-        try:
-            both, opened = await self.change(step, act)
-        except ConcurrentChange:
-            # Nothing was saved: give the leader back what they wrote.
-            await step.context.send_activity(common.CONCURRENT_UNSAVED.format(text=answer))
-            return await step.end_dialog(False)
+        both, opened = await self.change(step, act)
         agreement_id = opened.agreement.id
         other = opened.other
         own = opened.viewer.name
@@ -124,8 +118,8 @@ class ReviewDialog(FlowDialog):
             )
             return await step.end_dialog(True)
         if both:
-            await step.context.send_activity(await summary_activity(self.deps, opened.viewer.id, agreement_id))
-            await self.notify(step, other, await summary_activity(self.deps, other.id, agreement_id))
+            await step.context.send_activity(await summary_activity(self.deps, turn_session(step.context), opened.viewer.id, agreement_id))
+            await self.notify(step, other, await summary_activity(self.deps, turn_session(step.context), other.id, agreement_id))
             return await step.end_dialog(True)
         await step.context.send_activity(texts.SIGNED_WAITING.format(name=other.name))
         message = texts.NOTIFY_SIGNED.format(name=own)
@@ -139,8 +133,8 @@ class ReviewDialog(FlowDialog):
         return await step.end_dialog(True)
 
 
-async def summary_activity(deps: DialogDeps, recipient_id: int, agreement_id: int):
+async def summary_activity(deps: DialogDeps, session: AsyncSession, recipient_id: int, agreement_id: int):
     """The signed agreement as its recipient may see it."""
-    view = await read(deps, recipient_id, agreement_id, gather)
+    view = await read(session, recipient_id, agreement_id, gather)
     content = agreement_card(view, deps.local, lead=texts.BOTH_SIGNED)
     return to_activity(content, summary=texts.BOTH_SIGNED)

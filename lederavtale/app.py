@@ -11,7 +11,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from botbuilder.core import TurnContext, UserState
+from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog
 from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,12 +31,12 @@ from bot.http import (
 from bot.identity import LeaderMatch
 from bot.proactive import ProactiveSender
 from bot.settings import Settings
-from bot.teams_bot import Greeter, LeaderSetter, LederavtaleBot, TurnConversationState
+from bot.teams_bot import Greeter, LeaderSetter, LederavtaleBot
+from bot.turn import TurnRunner, turn_session
 from dialogs.flow import DialogDeps, set_leader
 from dialogs.main_dialog import MainDialog
 from dialogs.welcome import welcome_activity
 from scheduler.service import ReminderScheduler
-from storage.bot_state import SqlAlchemyStorage
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 
@@ -76,14 +76,13 @@ def main_dialog(
 ) -> DialogWiring:
     """The real dialogs, with the welcome greeting for a leader's first contact."""
     deps = DialogDeps(
-        session_factory=session_factory,
         settings=settings,
         notifier=notifier,
         clock=partial(datetime.now, ZoneInfo(settings.timezone)),
     )
 
     async def greet(turn_context: TurnContext, match: LeaderMatch) -> None:
-        await turn_context.send_activity(await welcome_activity(deps, match.leader_id))
+        await turn_context.send_activity(await welcome_activity(deps, turn_session(turn_context), match.leader_id))
 
     return DialogWiring(MainDialog(deps), set_leader, greet)
 
@@ -105,7 +104,6 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await upgrade(engine)
         validate_all_templates()
         session_factory = create_session_factory(engine)
-        storage = SqlAlchemyStorage(session_factory)
         outbound = await stack.enter_async_context(open_outbound(settings, session_factory))
         outbound.adapter.on_turn_error = on_turn_error
         wiring = app[DIALOG_FACTORY](session_factory, settings, SenderNotifier(outbound.sender))
@@ -113,9 +111,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         app[ADAPTER] = outbound.adapter
         app[BOT] = LederavtaleBot(
             session_factory=session_factory,
-            conversation_state=TurnConversationState(storage),
-            user_state=UserState(storage),
-            dialog=wiring.dialog,
+            runner=TurnRunner(session_factory, wiring.dialog),
             set_leader=wiring.set_leader,
             greeter=wiring.greeter,
         )

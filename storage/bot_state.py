@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import Storage
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from storage import state_codec
@@ -31,6 +32,38 @@ _INSERTS: dict[str, Callable[..., Insert]] = {
     "postgresql": postgresql.insert,
     "sqlite": sqlite.insert,
 }
+
+
+@functools.cache
+def _upserts(dialect: str) -> tuple[Insert, Insert, Insert]:
+    """Insert-or-replace, replace-if-the-e_tag-matches and insert-if-new, built once per dialect.
+
+    Building one costs more than running it.
+    """
+    try:
+        insert = _INSERTS[dialect]
+    except KeyError:
+        raise RuntimeError(f"Bot state is kept in PostgreSQL or SQLite, not {dialect}") from None
+    statement = insert(_TABLE).values(
+        key=bindparam("key"),
+        etag=bindparam("etag"),
+        data=bindparam("data"),
+        updated_at=bindparam("updated_at"),
+        shown=bindparam("shown", None),
+    )
+    set_ = {
+        "etag": statement.excluded.etag,
+        "data": statement.excluded.data,
+        "updated_at": statement.excluded.updated_at,
+        "shown": statement.excluded.shown,
+    }
+    return (
+        statement.on_conflict_do_update(index_elements=[_TABLE.c.key], set_=set_),
+        statement.on_conflict_do_update(
+            index_elements=[_TABLE.c.key], set_=set_, where=_TABLE.c.etag == bindparam("expected_etag")
+        ),
+        statement.on_conflict_do_nothing(index_elements=[_TABLE.c.key]),
+    )
 
 
 class EtagConflictError(KeyError):
@@ -135,7 +168,6 @@ class SqlAlchemyStorage(Storage):
         super().__init__()
         # Plain connections, no ORM session: the state is one table of keys and documents.
         self._engine: AsyncEngine = session_factory.kw["bind"]
-        self._upserts: tuple[Insert, Insert] | None = None
 
     async def read(self, keys: Iterable[str]) -> dict[str, object]:
         """Return the stored items among ``keys`` (missing ones left out), each with its e_tag."""
@@ -167,7 +199,7 @@ class SqlAlchemyStorage(Storage):
         prepared = sorted(
             (_prepare(key, item) for key, item in changes.items()), key=lambda c: c.stored_key
         )
-        statements = self._upserts_for(self._engine.dialect.name)
+        statements = _upserts(self._engine.dialect.name)
         async with self._engine.begin() as connection:
             now = utcnow()
             for change in prepared:
@@ -193,32 +225,60 @@ class SqlAlchemyStorage(Storage):
         async with self._engine.begin() as connection:
             await connection.execute(delete(_TABLE).where(_TABLE.c.key.in_(stored)))
 
-    def _upserts_for(self, dialect: str) -> tuple[Insert, Insert]:
-        """The two upserts (any e_tag, matching e_tag), built once: building one costs more than running it."""
-        if self._upserts is None:
-            try:
-                insert = _INSERTS[dialect]
-            except KeyError:
-                raise RuntimeError(
-                    f"SqlAlchemyStorage supports PostgreSQL and SQLite, not {dialect}"
-                ) from None
-            statement = insert(_TABLE).values(
-                key=bindparam("key"),
-                etag=bindparam("etag"),
-                data=bindparam("data"),
-                updated_at=bindparam("updated_at"),
-            )
-            set_ = {
-                "etag": statement.excluded.etag,
-                "data": statement.excluded.data,
-                "updated_at": statement.excluded.updated_at,
-            }
-            self._upserts = (
-                statement.on_conflict_do_update(index_elements=[_TABLE.c.key], set_=set_),
-                statement.on_conflict_do_update(
-                    index_elements=[_TABLE.c.key],
-                    set_=set_,
-                    where=_TABLE.c.etag == bindparam("expected_etag"),
-                ),
-            )
-        return self._upserts
+
+# --- one conversation's state, read and written inside a turn's own transaction ----------------
+
+_READ_ONE = select(_TABLE.c.etag, _TABLE.c.data, _TABLE.c.shown, _TABLE.c.delivered).where(
+    _TABLE.c.key == bindparam("key")
+)
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """One state item as a turn loaded it: the item, its e_tag and the step tokens beside it."""
+
+    item: dict
+    etag: str
+    shown: str | None
+    delivered: str | None
+
+
+async def read_state(connection: AsyncConnection, key: str, *, lock: bool) -> StoredState | None:
+    """The item under ``key``, or None; with ``lock`` its row is held until the transaction ends (PostgreSQL)."""
+    statement = _READ_ONE.with_for_update() if lock and connection.dialect.name == "postgresql" else _READ_ONE
+    row = (await connection.execute(statement, {"key": stored_key(key)})).first()
+    if row is None:
+        return None
+    item = _decode(key, row.data, row.etag)
+    if not isinstance(item, dict):
+        raise BotStateDataError(f"Stored bot state item {key!r} is not a mapping")
+    return StoredState(item, row.etag, row.shown, row.delivered)
+
+
+async def write_state(
+    connection: AsyncConnection, key: str, item: Mapping[str, object], *, etag: str | None, shown: str | None
+) -> str:
+    """Store ``item`` if the stored e_tag is still ``etag`` (None: if there is none yet); the new e_tag.
+
+    A stale ``etag``, or a row written meanwhile where there was none, raises ``EtagConflictError``.
+    """
+    statements = _upserts(connection.dialect.name)
+    new_etag = uuid.uuid4().hex
+    values = {"key": stored_key(key), "etag": new_etag, "data": _encode(key, dict(item)), "updated_at": utcnow(),
+              "shown": shown}
+    if etag is None:
+        result = await connection.execute(statements[2], values)
+    else:
+        result = await connection.execute(statements[1], {**values, "expected_etag": etag})
+    if result.rowcount == 0:
+        logger.info("Bot state eTag conflict for key %s", ascii(key))
+        raise EtagConflictError(key, etag or "", None)
+    return new_etag
+
+
+async def mark_delivered(connection: AsyncConnection, key: str, token: str) -> bool:
+    """Note that the question with step ``token`` reached the leader, unless the dialog has moved on since."""
+    result = await connection.execute(
+        update(_TABLE).where(_TABLE.c.key == stored_key(key), _TABLE.c.shown == token).values(delivered=token)
+    )
+    return result.rowcount > 0

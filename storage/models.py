@@ -162,7 +162,11 @@ class Goal(Base):
     """One "utviklingsmål" with its actions; removed goals are kept with ``removed_at``."""
 
     __tablename__ = "goals"
-    __table_args__ = (Index("ix_goals_agreement_phase", "agreement_id", "phase", "section_key"),)
+    __table_args__ = (
+        Index("ix_goals_agreement_phase", "agreement_id", "phase", "section_key"),
+        # The card (step token) a goal was added from: the same card twice adds one goal.
+        UniqueConstraint("agreement_id", "source_token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
@@ -171,6 +175,7 @@ class Goal(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(Text)
+    source_token: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column()
 
@@ -261,3 +266,7 @@ class BotStateItem(Base):
     etag: Mapped[str] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The step token of the question a dialog waits on, written with the state.
+    shown: Mapped[str | None] = mapped_column(String(32))
+    #: The step token of the last question known to have reached the leader, written after sending.
+    delivered: Mapped[str | None] = mapped_column(String(32))

@@ -57,7 +57,10 @@ UNKNOWN_ACTION = "Den knappen kjenner jeg ikke igjen. Her er menyen din."
 
 # Text a leader wrote that was not saved, given back word for word.
 GIVEN_BACK_STALE = "Teksten din ble ikke lagret, fordi kortet du skrev den i, hører til et steg som er avsluttet."
-GIVEN_BACK_CONCURRENT = "Noen endret avtalen i samme øyeblikk, så dette ble ikke lagret."
+GIVEN_BACK_UNSEEN = (
+    "Teksten din er ikke lagret ennå: jeg er ikke sikker på at du fikk se spørsmålet den skulle svare på. "
+    "Her er spørsmålet. Hører teksten hjemme her, sender du den igjen."
+)
 GIVEN_BACK_QUESTION = "Du skrev den til:"
 GIVEN_BACK_TEXT = "Dette skrev du:"
 GIVEN_BACK_COPY = "Kopier teksten hvis du vil bruke den. Her er det du står på nå:"
@@ -66,10 +69,6 @@ GIVEN_BACK_COPY = "Kopier teksten hvis du vil bruke den. Her er det du står på
 NO_ACCESS = "Jeg finner ingen lederavtale du har tilgang til her. Her er menyen din."
 LOCKED = "Avtalen er signert av dere begge og er låst."
 CONCURRENT = "Noen endret avtalen i samme øyeblikk, så svaret ble ikke lagret. Send det på nytt."
-CONCURRENT_UNSAVED = (
-    "Noen endret avtalen i samme øyeblikk, så dette ble ikke lagret. Her er det du skrev, "
-    "så du kan sende det på nytt:\n\n{text}"
-)
 INVALID_STATE = "Det steget kan ikke gjøres nå. Her er menyen din."
 EMPTY = "Svaret kan ikke være tomt. Skriv svaret ditt og send det."
 TOO_LONG = (

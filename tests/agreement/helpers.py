@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy.orm.exc import StaleDataError
+
 from agreement.answers import save_answer, save_choice
-from agreement.opening import open_agreement, open_agreement_status, run_in_transaction
+from agreement.errors import ConcurrentChange
+from agreement.opening import open_agreement, open_agreement_status
 from agreement.status import AgreementStatus
 from storage.models import Phase
 
@@ -14,11 +19,19 @@ MAX_LENGTH = 4000
 async def act(session_factory, leader_id: int, agreement_id: int, work):
     """Run ``work(session, opened)`` as ``leader_id`` in its own committed transaction."""
 
-    async def unit(session):
-        opened = await open_agreement(session, leader_id, agreement_id)
-        return await work(session, opened)
-
-    return await run_in_transaction(session_factory, unit)
+    for attempt in range(1, 6):
+        async with session_factory() as session:
+            try:
+                opened = await open_agreement(session, leader_id, agreement_id)
+                result = await work(session, opened)
+                await session.commit()
+                return result
+            except (ConcurrentChange, StaleDataError):
+                # Run again on fresh data, as a turn that meets a concurrent change is.
+                await session.rollback()
+                if attempt == 5:
+                    raise
+        await asyncio.sleep(0.01 * attempt)
 
 
 async def status_of(session_factory, leader_id: int, agreement_id: int) -> AgreementStatus:

@@ -122,7 +122,7 @@ async def test_a_new_leader_is_greeted_with_what_is_waiting_then_shown_the_menu(
 
 async def test_the_greeting_names_a_planned_meeting_and_nothing_written(session_factory) -> None:
     pair = await make_pair(session_factory, year=YEAR)
-    deps = make_deps(session_factory)
+    deps = make_deps()
     from agreement.answers import save_answer
     from agreement.opening import open_agreement
     from storage.models import Agreement
@@ -136,7 +136,8 @@ async def test_the_greeting_names_a_planned_meeting_and_nothing_written(session_
         await save_answer(session, opened, "styringsbrev.bidrag", Phase.PREPARATION, "Hemmelig svar", max_length=4000)
         await session.commit()
     deps.clock = lambda: datetime(YEAR, 2, 2, 8, 0, tzinfo=ZoneInfo("UTC"))
-    text = await welcome_text(deps, pair.subordinate)
+    async with session_factory() as session:
+        text = await welcome_text(deps, session, pair.subordinate)
     assert text.startswith("Hei, Megan!")
     assert f"- **Din lederavtale med Alex Wilber** (planlagt): {menu_texts.STEP_PREPARE} Samtalen er tirsdag 10. februar {YEAR} kl. 09.00." in text
     assert "Hemmelig svar" not in text
@@ -145,7 +146,8 @@ async def test_the_greeting_names_a_planned_meeting_and_nothing_written(session_
 
 async def test_a_leader_with_no_agreement_this_year_is_told_so(session_factory) -> None:
     pair = await make_pair(session_factory, year=YEAR)
-    text = await welcome_text(make_deps(session_factory, clock=lambda: datetime.now(ZoneInfo("UTC"))), pair.outsider)
+    async with session_factory() as session:
+        text = await welcome_text(make_deps(clock=lambda: datetime.now(ZoneInfo("UTC"))), session, pair.outsider)
     assert text.startswith("Hei, Isaiah!")
     assert wtexts.WAITING_NONE.format(year=YEAR) in text
     assert wtexts.WAITING_TITLE.format(year=YEAR) not in text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from dialogs.main_dialog import MainDialog
-from storage.bot_state import SqlAlchemyStorage
 from tests.dialogs.harness import Chat, Clock, make_deps
 from tests.support.factories import Pair, make_pair
 
@@ -22,13 +21,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def deps(session_factory, clock):
-    return make_deps(session_factory, clock=clock)
-
-
-@pytest.fixture
-def storage(session_factory) -> SqlAlchemyStorage:
-    """Dialog state in the test database, as the service keeps it (never MemoryStorage)."""
-    return SqlAlchemyStorage(session_factory)
+    return make_deps(clock=clock)
 
 
 @pytest.fixture
@@ -37,11 +30,11 @@ def main_dialog(deps) -> MainDialog:
 
 
 @pytest.fixture
-def chat_for(main_dialog, storage):
+def chat_for(main_dialog, session_factory):
     """Open a chat for a leader: ``chat_for(leader_id)``."""
 
     def open_chat(leader_id: int) -> Chat:
-        return Chat(main_dialog, leader_id, storage)
+        return Chat(main_dialog, leader_id, session_factory)
 
     return open_chat
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from botbuilder.core import ConversationState, Storage, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
-from botbuilder.dialogs import Dialog, DialogExtensions
+from botbuilder.dialogs import Dialog, DialogState
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from bot.cards import cards_in
+from bot.turn import STEP, TURN_KEY, TurnRunner, hold
 from dialogs.flow import DialogDeps, set_leader
 from storage.models import Answer, Goal, Phase
 from tests.support.cards import assert_valid_card, rich_text_lines, submit_data
@@ -50,10 +52,8 @@ class Clock:
         return self.now
 
 
-def make_deps(session_factory: async_sessionmaker[AsyncSession], *, max_answer_length: int = 4000,
-              clock: Clock | None = None) -> DialogDeps:
+def make_deps(*, max_answer_length: int = 4000, clock: Clock | None = None) -> DialogDeps:
     return DialogDeps(
-        session_factory=session_factory,
         settings=Settings(database_url="sqlite+aiosqlite://", max_answer_length=max_answer_length),
         notifier=RecordingNotifier(),
         clock=clock or Clock(),
@@ -94,22 +94,35 @@ def joined(activities: Iterable[Activity]) -> str:
 
 
 def buttons(activities: Iterable[Activity]) -> list[dict]:
-    """The data of every Action.Submit in the activities' cards."""
-    return submit_data([content for activity in activities for content in cards_in(activity)])
+    """The data of every Action.Submit in the activities' cards, without the step token every turn stamps on them."""
+    data = submit_data([content for activity in activities for content in cards_in(activity)])
+    return [{key: value for key, value in item.items() if key != STEP} for item in data]
 
 
 def all_cards(activities: Iterable[Activity]) -> list[dict]:
     return [content for activity in activities for content in cards_in(activity)]
 
 
+class TurnTestAdapter(TestAdapter):
+    """TestAdapter with the service's outbox: a turn's replies are sent once the turn is stored."""
+
+    async def send_activities(self, context: TurnContext, activities: list[Activity]):
+        held = hold(context, activities)
+        if held is not None:
+            return held
+        return await super().send_activities(context, activities)
+
+
 class Chat:
     """One leader's personal chat with the bot: the dialog runs as the bot service runs it."""
 
-    def __init__(self, dialog: Dialog, leader_id: int, storage: Storage, *, conversation: str | None = None) -> None:
+    def __init__(self, dialog: Dialog, leader_id: int, session_factory: async_sessionmaker[AsyncSession], *,
+                 conversation: str | None = None) -> None:
         self.leader_id = leader_id
         self.dialog = dialog
-        self.conversation_state = ConversationState(storage)
-        self.accessor = self.conversation_state.create_property("DialogState")
+        self.runner = TurnRunner(session_factory, dialog)
+        #: The dialog stack as the last turn stored it.
+        self.dialog_state: DialogState | None = None
         template = Activity(
             channel_id="msteams",
             service_url="https://smba.example.test/",
@@ -117,15 +130,19 @@ class Chat:
             from_property=ChannelAccount(id=f"user-{leader_id}"),
             recipient=ChannelAccount(id="bot"),
         )
-        self.adapter = TestAdapter(self._turn, template)
+        self.adapter = TurnTestAdapter(self._turn, template)
         self.seen: list[Activity] = []
 
     async def _turn(self, turn_context: TurnContext) -> None:
         set_leader(turn_context, self.leader_id)
-        await DialogExtensions.run_dialog(self.dialog, turn_context, self.accessor)
-        await self.conversation_state.save_changes(turn_context)
+        await self.runner.run(turn_context)
+        turn = turn_context.turn_state.get(TURN_KEY)
+        if turn is not None:  # None: the turn gave up and stored nothing
+            self.dialog_state = turn.dialog_state
 
     async def _receive(self, activity: Activity | str) -> list[Activity]:
+        if isinstance(activity, Activity) and not activity.id:
+            activity.id = uuid.uuid4().hex  # unique, as Teams' are (the adapter would count from 1 in every chat)
         await self.adapter.receive_activity(activity)
         replies = []
         while (reply := self.adapter.get_next_activity()) is not None:
@@ -142,6 +159,11 @@ class Chat:
     async def submit(self, data: dict) -> list[Activity]:
         """Press a card button (Action.Submit: the data and the card's inputs arrive as value)."""
         return await self._receive(Activity(type=ActivityTypes.message, value=data))
+
+    async def forge(self, replies: list[Activity], data: dict) -> list[Activity]:
+        """Send ``data`` as if from the last question card in ``replies`` (with its step token): a forged value."""
+        steps = [item[STEP] for item in submit_data(all_cards(replies)) if "reply" in item and STEP in item]
+        return await self.submit({**data, STEP: steps[-1]})
 
     async def press(self, replies: list[Activity], title_or_reply: str, **inputs: Any) -> list[Activity]:
         """Press the button of the last card in ``replies`` with this title, filling in ``inputs``."""

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from agreement.errors import ConcurrentChange
 from agreement.status import AgreementStatus
 from bot import actions
+from bot import texts as bot_texts
 from dialogs import flow
 from dialogs.texts import fill as ftexts
 from dialogs.texts import menu as mtexts
@@ -195,11 +196,11 @@ async def test_comments_that_cannot_be_saved_are_given_back(session_factory, pai
     replies = await subordinate.submit(actions.submit_data(actions.REVIEW, pair.agreement))
     replies = await subordinate.press(replies, rtexts.COMMENT)
 
-    async def always_colliding(factory, unit, *args, **kwargs):
+    async def always_colliding(session):
         raise ConcurrentChange()
 
-    monkeypatch.setattr(flow, "run_in_transaction", always_colliding)
+    monkeypatch.setattr(flow, "flush", always_colliding)
     replies = await subordinate.say("Målet bør være mer konkret.")
     text = joined(replies)
-    assert "så dette ble ikke lagret" in text and "Målet bør være mer konkret." in text
+    assert bot_texts.NOT_STORED in text and "Målet bør være mer konkret." in text
     assert deps.notifier.to(pair.superior) == []

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from agreement.errors import ConcurrentChange
 from agreement.status import AgreementStatus
 from bot import actions
+from bot import texts as bot_texts
 from dialogs import flow
 from dialogs.main_dialog import MainDialog
 from dialogs.texts import common
 from dialogs.texts import preparation as ptexts
-from storage.bot_state import SqlAlchemyStorage
 from storage.models import Agreement, AnswerRevision, Phase
 from tests.agreement.helpers import status_of
 from tests.dialogs.harness import Chat, answers, goals, joined, make_deps
@@ -123,13 +123,13 @@ async def test_both_prepare_and_then_see_each_other(session_factory, pair, chat_
     assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.FORBEREDT
 
 
-async def test_empty_and_too_long_answers_are_refused(session_factory, pair, storage) -> None:
-    deps = make_deps(session_factory, max_answer_length=40)
-    chat = Chat(MainDialog(deps), pair.subordinate, storage)
+async def test_empty_and_too_long_answers_are_refused(session_factory, pair) -> None:
+    deps = make_deps(max_answer_length=40)
+    chat = Chat(MainDialog(deps), pair.subordinate, session_factory)
     await start(chat, pair.agreement)
     replies = await chat.say("   ")
     assert common.EMPTY in joined(replies) and "1 av 11" in joined(replies)
-    replies = await chat.submit({"reply": "answer", "question": "styringsbrev.bidrag", "text": ""})
+    replies = await chat.press(replies, common.BUTTON_SAVE, text="")
     assert common.EMPTY in joined(replies)
     long_answer = "x" * 41
     replies = await chat.say(long_answer)
@@ -190,15 +190,14 @@ async def test_earlier_answers_are_offered_for_editing(session_factory, pair, ch
 
 async def test_restart_between_two_questions_continues_there(session_factory, pair) -> None:
     """The service is killed between two questions; a new process continues at the same question."""
-    storage = SqlAlchemyStorage(session_factory)
-    first = Chat(MainDialog(make_deps(session_factory)), pair.subordinate, storage)
+    first = Chat(MainDialog(make_deps()), pair.subordinate, session_factory)
     await start(first, pair.agreement)
     replies = await first.say("Svar før omstart")
     assert "2 av 11" in joined(replies)
     replies = await first.say("Notat før omstart")
     assert "3 av 11" in joined(replies)
 
-    second = Chat(MainDialog(make_deps(session_factory)), pair.subordinate, SqlAlchemyStorage(session_factory))
+    second = Chat(MainDialog(make_deps()), pair.subordinate, session_factory)
     replies = await second.say("2, 3")
     assert "Hva er leder god til, og hvorfor?" in joined(replies) and "4 av 11" in joined(replies)
     assert await answers(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate) == {
@@ -268,16 +267,18 @@ async def test_a_goal_that_cannot_be_saved_is_given_back_word_for_word(
     replies = await chat.press(replies, "Legg til mål")
     await chat.say("Delegere mer")
 
-    real = flow.run_in_transaction
-
-    async def always_colliding(factory, unit, *args, **kwargs):
+    async def always_colliding(session):
         raise ConcurrentChange()
 
-    monkeypatch.setattr(flow, "run_in_transaction", always_colliding)
+    monkeypatch.setattr(flow, "flush", always_colliding)
     replies = await chat.say("Ukentlig fordeling\nOppfølging hver fredag")
-    monkeypatch.setattr(flow, "run_in_transaction", real)
+    monkeypatch.undo()
     text = joined(replies)
-    assert "så dette ble ikke lagret" in text
-    assert "Delegere mer\nUkentlig fordeling\nOppfølging hver fredag" in text
-    assert "Ingen utviklingsmål ennå." in text  # back at the goal list, to add it again
+    assert bot_texts.NOT_STORED in text
+    assert "Ukentlig fordeling\nOppfølging hver fredag" in text
     assert await goals(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate) == []
+    # Nothing of the turn was stored, and the title is not lost: sent again, the actions save the goal.
+    replies = await chat.say("Ukentlig fordeling\nOppfølging hver fredag")
+    assert await goals(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate) == [
+        ("ledelsesutvikling", "Delegere mer", ["Ukentlig fordeling", "Oppfølging hver fredag"]),
+    ]

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
+import uuid
+
 import pytest
-from botbuilder.core import MemoryStorage
 from sqlalchemy import update
 
 from bot.settings import Settings
@@ -36,7 +37,7 @@ def card_buttons(cards: list[dict]) -> list[dict]:
     return submit_data(cards)
 
 
-def active_dialogs(storage: MemoryStorage) -> list[tuple[str, dict]]:
+def active_dialogs(state: object) -> list[tuple[str, dict]]:
     """The ids (and options) of every dialog on the stored dialog stacks, outermost first."""
     found: list[tuple[str, dict]] = []
 
@@ -55,7 +56,7 @@ def active_dialogs(storage: MemoryStorage) -> list[tuple[str, dict]]:
             found.append((node.id, options if isinstance(options, dict) else {}))
             walk(state)
 
-    walk(storage.memory)
+    walk(state)
     return found
 
 
@@ -71,13 +72,12 @@ async def press_every_button(session_factory, connector: FakeConnector, now: dat
     for recorded in connector.activities:
         leader_id = int(recorded.conversation_id.removeprefix("conv-"))
         for data in card_buttons(recorded.cards):
-            storage = MemoryStorage()
-            dialog = MainDialog(make_deps(session_factory, clock=Clock(utc(now))))
-            chat = Chat(dialog, leader_id, storage)
+            dialog = MainDialog(make_deps(clock=Clock(utc(now))))
+            chat = Chat(dialog, leader_id, session_factory, conversation=f"buttons-{uuid.uuid4().hex}")
             replies = await chat.submit(dict(data))
             said = joined(replies)
             assert "Her er menyen din" not in said, (leader_id, data, said)
-            stack = active_dialogs(storage)
+            stack = active_dialogs(chat.dialog_state)
             flow = dialog.flows[data["action"]].id
             ids = [dialog_id for dialog_id, _options in stack]
             assert flow in ids, (leader_id, data, ids, said)
