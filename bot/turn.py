@@ -240,9 +240,12 @@ class TurnRunner:
                     await self._load(turn)
                     await self._work(turn_context, turn, before)
                     await self._store(turn_context, turn)
+                    # In flight from the commit on: a repeat that meets it stays quiet.
+                    self._sending_from(turn)
                     await turn.session.commit()
                 break
             except Exception as exc:
+                self._sent(turn)
                 if not _retryable(exc):
                     turn_context.turn_state.pop(TURN_KEY, None)
                     raise
@@ -294,23 +297,27 @@ class TurnRunner:
         connection = await turn.session.connection()
         turn.etag = await write_state(connection, turn.key, item, etag=turn.etag, shown=turn.shown)
 
+    def _sending_from(self, turn: Turn) -> None:
+        if turn.asked and turn.shown is not None:
+            self._sending[turn.key] = turn.shown
+
+    def _sent(self, turn: Turn) -> None:
+        if turn.shown is not None and self._sending.get(turn.key) == turn.shown:
+            del self._sending[turn.key]
+
     async def _deliver(self, turn_context: TurnContext, turn: Turn) -> None:
         """Send the stored turn's replies, note that its question arrived, then its notices."""
         turn.committed = True
-        sending = turn.asked and turn.shown is not None
-        if sending:
-            self._sending[turn.key] = turn.shown
         try:
             if turn.outbox:
                 await turn_context.send_activities(turn.outbox)
         except Exception:  # the turn is stored: its question is asked again when the leader writes next
             logger.warning("The replies of a stored turn could not be sent", exc_info=True)
         else:
-            if sending:
+            if turn.asked and turn.shown is not None:
                 await self._mark_delivered(turn)
         finally:
-            if sending and self._sending.get(turn.key) == turn.shown:
-                del self._sending[turn.key]
+            self._sent(turn)
         for action in turn.deferred:
             await action()
 

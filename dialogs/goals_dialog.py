@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agreement.errors import AgreementError, NotFound
 from agreement.goals import MAX_ACTIONS_PER_GOAL, add_goal, list_goals, remove_goal, replace_goal
 from agreement.opening import AgreementAccess
-from bot.cards import to_activity
+from bot.cards import text, to_activity
 from bot.turn import STEP
 from dialogs.cards.goals import GoalView, goals_card
 from dialogs.cards.options import free_text_card
@@ -109,13 +109,14 @@ class GoalsDialog(FlowDialog):
                 texts.ASK_TITLE_EDIT if editing else texts.ASK_TITLE, key,
                 max_length=self.deps.settings.max_answer_length, placeholder=texts.TITLE_PLACEHOLDER,
                 multiline=False, value=editing["title"] if editing else None, keep=editing is not None,
+                body_before=[text(opts["progress"], subtle=True)],
             )
             return await step.prompt(
                 TITLE_PROMPT,
                 options(
                     to_activity(content),
-                    {"agreement_id": step.options["agreement_id"], "question": key, "max_length": self.deps.settings.max_answer_length,
-                     "has_current": editing is not None},
+                    {"agreement_id": step.options["agreement_id"], "question": key,
+                     "max_length": self.deps.settings.max_answer_length, "has_current": editing is not None},
                 ),
             )
         goal_id = choice["goal_id"]
@@ -154,10 +155,11 @@ class GoalsDialog(FlowDialog):
         if editing:
             content = free_text_card(texts.ASK_ACTIONS_EDIT.format(title=title), key, max_length=field_length,
                                      placeholder=texts.ACTIONS_PLACEHOLDER, value="\n".join(editing["actions"]),
-                                     keep=True)
+                                     keep=True, body_before=[text(step.options["progress"], subtle=True)])
         else:
             content = free_text_card(texts.ASK_ACTIONS.format(title=title), key, max_length=field_length,
-                                     placeholder=texts.ACTIONS_PLACEHOLDER)
+                                     placeholder=texts.ACTIONS_PLACEHOLDER,
+                                     body_before=[text(step.options["progress"], subtle=True)])
         return await step.prompt(
             ACTIONS_PROMPT,
             options(

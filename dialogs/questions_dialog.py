@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agreement.access import Role
 from agreement.answers import read_answers, save_answer, save_choice
 from agreement.errors import AgreementError, AnswerEmpty, AnswerTooLong, InvalidChoice
 from agreement.goals import list_goals
@@ -54,6 +55,7 @@ class _Asked:
     new_section: bool
     current: str | None
     context: tuple[ContextEntry, ...]
+    whose: str
 
 
 class QuestionsDialog(FlowDialog):
@@ -127,6 +129,8 @@ class QuestionsDialog(FlowDialog):
             new_section=previous is None or previous.section_key != question.section_key,
             current=current,
             context=await self._context(session, opened, question),
+            whose=(texts.WHOSE_AS_SUPERIOR if opened.role is Role.SUPERIOR else texts.WHOSE_AS_SUBORDINATE).format(
+                name=opened.other.name),
         )
 
     async def ask_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -146,7 +150,8 @@ class QuestionsDialog(FlowDialog):
         question = asked.question
         if asked.new_section:
             await step.context.send_activity(to_activity(section_card(asked.section)))
-        progress = texts.PROGRESS.format(section=asked.section.heading, number=index + 1, total=len(keys))
+        progress = texts.PROGRESS.format(whose=asked.whose, section=asked.section.heading, number=index + 1,
+                                         total=len(keys))
         if question.kind == FieldKind.GOALS.value:
             return await step.begin_dialog(
                 GOALS,

@@ -1,6 +1,9 @@
 """Texts around the form's questions (the questions themselves come from the template)."""
 
-PROGRESS = "{section} · {number} av {total}"
+PROGRESS = "{whose} · {section} · {number} av {total}"
+# Whose agreement a question card belongs to (a superior may have several under way).
+WHOSE_AS_SUPERIOR = "Lederavtale med {name}"
+WHOSE_AS_SUBORDINATE = "Din lederavtale med {name}"
 CURRENT_HINT = "Det du har skrevet, står i feltet. Endre det og velg «Lagre», eller velg «Behold»."
 ANSWER_PLACEHOLDER = "Skriv svaret ditt her"
 SKIP_HINT = "Dette feltet kan du hoppe over."

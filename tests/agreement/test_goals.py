@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from agreement.errors import AccessDenied
 from agreement.goals import add_goal, list_goals, remove_goal, replace_goal
@@ -55,3 +56,19 @@ async def test_a_change_to_the_agreed_goals_takes_the_agreement_back_from_review
     )
     removed = await sent_for_review_then(lambda s, o: remove_goal(s, o, added.id))
     assert removed.title == "Rekruttering"
+
+
+async def test_one_card_adds_one_goal(session_factory) -> None:
+    """A goal remembers the card (step token) it came from; the same card cannot add a second one."""
+    p = await make_pair(session_factory)
+
+    async def add(session, opened):
+        await add_goal(session, opened, "ledelsesutvikling", Phase.PREPARATION, "Mål", ["Tiltak"],
+                       max_length=MAX_LENGTH, source_token="card-1")
+
+    await act(session_factory, p.subordinate, p.agreement, add)
+    with pytest.raises(IntegrityError):
+        await act(session_factory, p.subordinate, p.agreement, add)
+    async with session_factory() as session:
+        opened = await open_agreement(session, p.subordinate, p.agreement)
+        assert [g.title for g in await list_goals(session, opened, phase=Phase.PREPARATION)] == ["Mål"]

@@ -88,6 +88,10 @@ class FakeConnector:
         """Answer posts into one conversation with ``status`` (by default for ever)."""
         self._conversation_failures[conversation_id] = _Failure(status, headers or {}, count)
 
+    def stop_failing(self, conversation_id: str) -> None:
+        """Answer posts into the conversation normally again."""
+        self._conversation_failures.pop(conversation_id, None)
+
     def delay_next(self, seconds: float, count: int = 1) -> None:
         """Record the next ``count`` activities at once but answer only after ``seconds``.
 
