@@ -67,12 +67,19 @@ def state_key(activity: Activity) -> str:
     return f"{channel}/conversations/{conversation}/users/{sender}"
 
 
-def submit_digest(activity: Activity) -> str | None:
-    """A fingerprint of a card submit (its whole data), or None for typed text."""
+def _digest(value: object) -> str:
+    flat = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(flat.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def submit_fingerprint(activity: Activity) -> dict[str, str] | None:
+    """A card submit's fields, each as a digest (no leader's text is kept); empty inputs left out.
+
+    None for typed text.
+    """
     if not isinstance(activity.value, dict):
         return None
-    flat = json.dumps(activity.value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(flat.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return {str(key): _digest(value) for key, value in activity.value.items() if value not in ("", None)}
 
 
 @dataclass
@@ -80,7 +87,7 @@ class Ledger:
     """What a chat's state remembers of its turns: the activity ids handled, and the last one's card submit."""
 
     activities: list[str] = field(default_factory=list)
-    last_submit: str | None = None
+    last_submit: dict[str, str] | None = None
 
     @classmethod
     def of(cls, stored: object) -> Ledger:
@@ -88,22 +95,31 @@ class Ledger:
             return cls()
         last = stored.get("last_submit")
         return cls([item for item in stored.get("activities", []) if isinstance(item, str)],
-                   last if isinstance(last, str) else None)
+                   last if isinstance(last, dict) else None)
 
     def as_dict(self) -> dict[str, object]:
         return {"activities": self.activities[-REMEMBERED:], "last_submit": self.last_submit}
 
     def knows(self, activity: Activity) -> bool:
-        """Whether the activity was handled already: redelivered, or the card submit just handled sent again."""
+        """Whether the activity was handled already: redelivered, or the card submit just handled sent again.
+
+        A second click on a card's button may come without what was typed into the card (the
+        client clears its fields after the first), so a submit from the same sending of the same
+        card (its step token) that says nothing new counts as the same.
+        """
         if activity.id and activity.id in self.activities:
             return True
-        digest = submit_digest(activity)
-        return digest is not None and digest == self.last_submit
+        fingerprint = submit_fingerprint(activity)
+        if not fingerprint or not self.last_submit:
+            return False
+        if STEP in fingerprint:
+            return fingerprint.items() <= self.last_submit.items()
+        return fingerprint == self.last_submit
 
     def handled(self, activity: Activity) -> None:
         if activity.id:
             self.activities.append(activity.id)
-        self.last_submit = submit_digest(activity)
+        self.last_submit = submit_fingerprint(activity)
 
 
 @dataclass

@@ -59,7 +59,7 @@ UNKNOWN_ACTION = "Den knappen kjenner jeg ikke igjen. Her er menyen din."
 GIVEN_BACK_STALE = "Teksten din ble ikke lagret, fordi kortet du skrev den i, hører til et steg som er avsluttet."
 GIVEN_BACK_UNSEEN = (
     "Teksten din er ikke lagret ennå: jeg er ikke sikker på at du fikk se spørsmålet den skulle svare på. "
-    "Her er spørsmålet. Hører teksten hjemme her, sender du den igjen."
+    "Hører den hjemme under spørsmålet nedenfor, sender du den igjen."
 )
 GIVEN_BACK_QUESTION = "Du skrev den til:"
 GIVEN_BACK_TEXT = "Dette skrev du:"

@@ -60,6 +60,9 @@ async def test_a_double_click_is_stored_once_and_answered_quietly(session_factor
     again = await chat.submit(dict(value))
     assert [activity.text for activity in again] == [bot_texts.ALREADY_RECEIVED]
     assert await answers(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate) == {FIRST: "Bidraget"}
+    # A client that clears the card's fields after the first click sends the second one without the text.
+    again = await chat.submit({key: item for key, item in value.items() if key != "text"})
+    assert [activity.text for activity in again] == [bot_texts.ALREADY_RECEIVED]
     # She goes on where she is.
     await chat.say("Notatet")
     assert len(await answers(session_factory, pair.agreement, Phase.PREPARATION, pair.subordinate)) == 2
