@@ -116,10 +116,11 @@ class Ledger:
             return fingerprint.items() <= self.last_submit.items()
         return fingerprint == self.last_submit
 
-    def handled(self, activity: Activity) -> None:
+    def handled(self, activity: Activity, *, refused: bool) -> None:
         if activity.id:
             self.activities.append(activity.id)
-        self.last_submit = submit_fingerprint(activity)
+        # A refused submit is not remembered: sent again, it is refused again with its reason.
+        self.last_submit = None if refused else submit_fingerprint(activity)
 
 
 @dataclass
@@ -138,6 +139,7 @@ class Turn:
     outbox: list[Activity] = field(default_factory=list)
     deferred: list[Deferred] = field(default_factory=list)
     committed: bool = False
+    refused: bool = False
 
 
 def current_turn(turn_context: TurnContext) -> Turn:
@@ -164,6 +166,11 @@ def ask(turn_context: TurnContext) -> str:
     turn.shown = turn.token
     turn.asked = True
     return turn.token
+
+
+def refused(turn_context: TurnContext) -> None:
+    """Note that this turn refused what the leader sent: the same again is handled again, not taken as a repeat."""
+    current_turn(turn_context).refused = True
 
 
 def reached_leader(turn_context: TurnContext, token: str | None) -> bool:
@@ -308,7 +315,7 @@ class TurnRunner:
             await dialog_context.reprompt_dialog()
 
     async def _store(self, turn_context: TurnContext, turn: Turn) -> None:
-        turn.ledger.handled(turn_context.activity)
+        turn.ledger.handled(turn_context.activity, refused=turn.refused)
         item = {DIALOG_STATE: turn.dialog_state or DialogState(), LEDGER: turn.ledger.as_dict()}
         connection = await turn.session.connection()
         turn.etag = await write_state(connection, turn.key, item, etag=turn.etag, shown=turn.shown)

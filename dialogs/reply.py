@@ -26,7 +26,7 @@ from agreement.answers import validate_choice, validate_text
 from agreement.errors import AnswerEmpty, AnswerTooLong, InvalidChoice
 from agreement.template import load_template
 from bot.cards import MAX_CARD_BYTES, card_size, cards_in, refilled, stamp, to_activity
-from bot.turn import STEP, ask, reached_leader
+from bot.turn import STEP, ask, reached_leader, refused
 from dialogs.cards.message import given_back_card
 from dialogs.texts import common
 from dialogs.texts import goals as gtexts
@@ -199,6 +199,7 @@ class ReplyPrompt(Prompt):
                 prompt_context.state[GIVEN_BACK_KEY] = {key: reply.data.get(key) for key in ("text", LABEL)}
             elif unseen:
                 prompt_context.state[GIVEN_BACK_KEY] = {"text": reply.text, "reason": common.GIVEN_BACK_UNSEEN}
+            refused(prompt_context.context)
             return False
         prompt_context.recognized.value = {**verdict.value, STEP: step}  # the sending it answers
         return True
