@@ -49,6 +49,8 @@ class ContentContext:
     followup_recorded: bool
     development_shared: bool
     private_section: bool
+    #: Both leaders have marked their autumn reflections done (the autumn's both_prepared).
+    both_reflected: bool = False
 
 
 def role_of(
@@ -99,8 +101,9 @@ def _readable_by_pair_member(role: Role, content: ContentContext) -> bool:
         # Preparation stays with its author until both have marked theirs done.
         return content.both_prepared
     if content.phase is Phase.FOLLOWUP_PREPARATION:
-        # Autumn reflections stay with their author until the follow-up is recorded.
-        return content.followup_recorded
+        # Autumn reflections stay with their author until both are done, as in spring (or until
+        # the follow-up is recorded: the conversation has taken place).
+        return content.both_reflected or content.followup_recorded
     return True
 
 

@@ -32,6 +32,7 @@ from agreement.errors import (
     NotFound,
 )
 from agreement.opening import AgreementAccess, flush, record_event, require_role
+from agreement.signatures import clear_signatures
 from agreement.status import followup_done, is_signed
 from agreement.template import FieldKind, Template
 from storage.models import Answer, AnswerRevision, Goal, Phase, utcnow
@@ -40,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 #: Comments the subordinate sends back on the filled agreement.
 REVIEW_COMMENT_KEY = "gjennomgang.kommentar"
+#: The subordinate's comment on the recorded follow-up, in the follow-up phase (its review, as in spring).
+FOLLOWUP_COMMENT_KEY = "gjennomgang.oppfolging"
+#: The subordinate's comments on what the superior recorded: only the subordinate writes them.
+_COMMENT_KEYS = frozenset({REVIEW_COMMENT_KEY, FOLLOWUP_COMMENT_KEY})
 #: Follow-up answers about one spring goal: ``oppfolging.mal.<goal id>``.
 GOAL_FOLLOWUP_PREFIX = "oppfolging.mal."
 
@@ -98,6 +103,10 @@ def _check_question(opened: AgreementAccess, question_key: str, phase: Phase, *,
     """Refuse a key not asked in ``phase``, or one answered otherwise (a choice, or text)."""
     if question_key == REVIEW_COMMENT_KEY:
         return
+    if question_key == FOLLOWUP_COMMENT_KEY:
+        if phase is not Phase.FOLLOWUP:
+            raise InvalidState("the comment on the follow-up belongs to the follow-up")
+        return
     if question_key.startswith(GOAL_FOLLOWUP_PREFIX):
         if phase not in _AUTUMN:
             raise InvalidState("goal follow-up answers belong to the autumn follow-up")
@@ -115,7 +124,7 @@ def _check_question(opened: AgreementAccess, question_key: str, phase: Phase, *,
 
 
 def _section_of_key(opened: AgreementAccess, question_key: str, goal_sections: dict[int, str]) -> str:
-    if question_key == REVIEW_COMMENT_KEY:
+    if question_key in _COMMENT_KEYS:
         return "gjennomgang"
     if question_key.startswith(GOAL_FOLLOWUP_PREFIX):
         goal_id = int(question_key[len(GOAL_FOLLOWUP_PREFIX):])
@@ -139,7 +148,7 @@ async def _check_writable(session: AsyncSession, opened: AgreementAccess, questi
         else {}
     )
     section_key = _section_of_key(opened, question_key, goal_sections)
-    if question_key == REVIEW_COMMENT_KEY:
+    if question_key in _COMMENT_KEYS:
         if opened.role is not Role.SUBORDINATE:
             raise AccessDenied("only the subordinate sends comments on the agreement")
     elif not opened.may(Action.WRITE, section_key, phase, opened.viewer.id):
@@ -211,8 +220,7 @@ async def withdraw_from_review(session: AsyncSession, opened: AgreementAccess) -
         subordinate_signed=agreement.subordinate_signed_at is not None,
     )
     agreement.filled_at = None
-    agreement.superior_signed_at = None
-    agreement.subordinate_signed_at = None
+    clear_signatures(agreement)
     await flush(session)
     return True
 

@@ -36,6 +36,8 @@ DEFAULT_DATES: dict[str, tuple[int, int]] = {
     "followup_reminder_2": (11, 20),
     "followup_deadline": (11, 30),
 }
+#: The dates that are deadlines the reminders name; on the others, reminders go out.
+DEADLINE_KEYS = ("q1_deadline", "followup_deadline")
 SEND_TIME_KEY = "send_time"
 DEFAULT_SEND_TIME = time(9, 0)
 KEYS = (*DEFAULT_DATES, SEND_TIME_KEY)
@@ -50,11 +52,11 @@ class CalendarError(ValueError):
 @functools.cache
 def _holidays(year: int) -> holidays.HolidayBase:
     # Sundays are weekends anyway; be explicit so that "holiday" means a public holiday.
-    return holidays.Norway(years=year, include_sundays=False)
+    return holidays.Norway(years=year, include_sundays=False, language="no")
 
 
 def public_holiday(day: date) -> str | None:
-    """The name of the Norwegian public holiday on ``day``, if it is one."""
+    """The (bokmål) name of the Norwegian public holiday on ``day``, if it is one."""
     return _holidays(day.year).get(day)
 
 

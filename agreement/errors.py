@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 
 class AgreementError(Exception):
     """Base class for refusals by the agreement rules."""
@@ -49,3 +51,21 @@ class InvalidChoice(AgreementError):
 
 class ConcurrentChange(AgreementError):
     """Someone else changed the agreement at the same moment; try again."""
+
+
+class PlaceAndDateProblem(str, enum.Enum):
+    """Why a signature's "Sted og dato" is refused."""
+
+    NO_DATE = "no_date"
+    SEVERAL_DATES = "several_dates"
+    INVALID_DATE = "invalid_date"
+    FUTURE_DATE = "future_date"
+    NO_PLACE = "no_place"
+
+
+class InvalidPlaceAndDate(AgreementError):
+    """A signature needs a place and one valid date (dd.mm.yyyy) that is not in the future."""
+
+    def __init__(self, problem: PlaceAndDateProblem):
+        super().__init__(f"place and date refused: {problem.value}")
+        self.problem = problem

@@ -1,13 +1,16 @@
 """Development goals ("utviklingsmål") with their actions ("tiltak"): added, changed, removed, kept as history.
 
 A change to the agreed goals of an agreement already sent for review takes it back from review.
+A goal taken from a preparation into the agreement remembers its source in ``source_token``
+(``use:<source goal>:<phase>:<n>``, n counting earlier uses, removed ones included): the same
+source goal stands in the agreement once, and two uses at the same moment break a unique key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Action
@@ -18,6 +21,16 @@ from agreement.template import FieldKind
 from storage.models import Goal, GoalAction, Phase, utcnow
 
 MAX_ACTIONS_PER_GOAL = 20
+
+_USE = "use"
+
+
+class GoalAlreadyUsed(InvalidState):
+    """The goal from the preparation is in the agreement already (taken from it, or with the same title and actions)."""
+
+    def __init__(self, title: str):
+        super().__init__("the goal is in the agreement already")
+        self.title = title
 
 
 def _check_goals_section(opened: AgreementAccess, section_key: str) -> None:
@@ -40,19 +53,12 @@ async def add_goal(
 ) -> Goal:
     """Add a development goal with its actions (blank actions are left out).
 
-    ``source_token`` names the card it was added from: the same card can add one goal only (a
-    second insert breaks a unique key, and the turn is run again and seen to be a repeat).
+    ``source_token`` names where it came from, unique in the agreement: the card it was added from
+    (the same card adds one goal only: a second insert breaks a unique key, and the turn is run
+    again and seen to be a repeat), or the preparation goal it was taken from (see :func:`use_goal`).
     """
-    if phase not in (Phase.PREPARATION, Phase.AGREEMENT):
-        raise InvalidState("goals are set in preparation and in the agreement")
-    _check_goals_section(opened, section_key)
-    if not opened.may(Action.WRITE, section_key, phase, opened.viewer.id):
-        raise AccessDenied(f"{opened.role.value} may not write goals in {phase.value}")
-    check_phase_open(opened, phase)
-    cleaned_title = validate_text(title, max_length=max_length)
-    cleaned_actions = [validate_text(text, max_length=max_length) for text in actions if text and text.strip()]
-    if len(cleaned_actions) > MAX_ACTIONS_PER_GOAL:
-        raise AnswerTooLong(MAX_ACTIONS_PER_GOAL, len(cleaned_actions))
+    _check_writable(opened, section_key, phase)
+    cleaned_title, cleaned_actions = _cleaned(title, actions, max_length)
     if position is None:
         existing = await _goals(session, opened.agreement.id, phase, section_key, opened.viewer.id)
         position = (max((g.position for g in existing), default=-1)) + 1
@@ -70,6 +76,31 @@ async def add_goal(
     await session.flush()
     await withdraw_after_change(session, opened, phase)
     return goal
+
+
+async def use_goal(session: AsyncSession, opened: AgreementAccess, source_goal_id: int, *, max_length: int) -> Goal:
+    """Take a goal from a preparation (either leader's, as this viewer sees it) into the agreement, once.
+
+    Refused with :class:`GoalAlreadyUsed` when a current goal of the agreement in that section was
+    taken from the same source goal, or has the same title and actions.
+    """
+    source = next(
+        (goal for goal in await list_goals(session, opened, phase=Phase.PREPARATION) if goal.id == source_goal_id),
+        None,
+    )
+    if source is None:
+        raise NotFound(f"goal {source_goal_id}")
+    phase = Phase.AGREEMENT
+    _check_writable(opened, source.section_key, phase)
+    actions = [action.text for action in source.current_actions]
+    prefix = _use_prefix(source.id, phase)
+    for goal in await _goals(session, opened.agreement.id, phase, source.section_key, None):
+        if _used_from(goal, prefix) or _same_goal(goal, source.title, actions):
+            raise GoalAlreadyUsed(source.title)
+    return await add_goal(
+        session, opened, source.section_key, phase, source.title, actions,
+        max_length=max_length, source_token=await _next_use_token(session, opened.agreement.id, prefix),
+    )
 
 
 async def remove_goal(session: AsyncSession, opened: AgreementAccess, goal_id: int) -> Goal:
@@ -94,12 +125,71 @@ async def replace_goal(
     max_length: int,
     source_token: str | None = None,
 ) -> Goal:
-    """Change a goal: the old version is kept (removed) and a new one takes its place."""
+    """Change a goal: the old version is kept (removed) and a new one takes its place.
+
+    A goal taken from a preparation stays taken from it when changed (it gets the next use token).
+    """
     goal = await remove_goal(session, opened, goal_id)
+    prefix = _use_family(goal.source_token)
+    if prefix is not None:
+        source_token = await _next_use_token(session, opened.agreement.id, prefix)
     return await add_goal(
         session, opened, goal.section_key, goal.phase, title, actions,
         max_length=max_length, position=goal.position, source_token=source_token,
     )
+
+
+def _check_writable(opened: AgreementAccess, section_key: str, phase: Phase) -> None:
+    if phase not in (Phase.PREPARATION, Phase.AGREEMENT):
+        raise InvalidState("goals are set in preparation and in the agreement")
+    _check_goals_section(opened, section_key)
+    if not opened.may(Action.WRITE, section_key, phase, opened.viewer.id):
+        raise AccessDenied(f"{opened.role.value} may not write goals in {phase.value}")
+    check_phase_open(opened, phase)
+
+
+def _cleaned(title: str, actions: Iterable[str], max_length: int) -> tuple[str, list[str]]:
+    """The checked title and actions (blank actions left out)."""
+    cleaned_title = validate_text(title, max_length=max_length)
+    cleaned_actions = [validate_text(text, max_length=max_length) for text in actions if text and text.strip()]
+    if len(cleaned_actions) > MAX_ACTIONS_PER_GOAL:
+        raise AnswerTooLong(MAX_ACTIONS_PER_GOAL, len(cleaned_actions))
+    return cleaned_title, cleaned_actions
+
+
+def _use_prefix(source_goal_id: int, phase: Phase) -> str:
+    return f"{_USE}:{source_goal_id}:{phase.value}:"
+
+
+def _use_family(token: str | None) -> str | None:
+    """The use prefix of a goal taken from a preparation; None for any other goal."""
+    if token is None or not token.startswith(f"{_USE}:"):
+        return None
+    return token.rpartition(":")[0] + ":"
+
+
+def _used_from(goal: Goal, prefix: str) -> bool:
+    return goal.source_token is not None and goal.source_token.startswith(prefix)
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _same_goal(goal: Goal, title: str, actions: list[str]) -> bool:
+    return _comparable(goal.title) == _comparable(title) and [
+        _comparable(action.text) for action in goal.current_actions
+    ] == [_comparable(action) for action in actions]
+
+
+async def _next_use_token(session: AsyncSession, agreement_id: int, prefix: str) -> str:
+    """The use token after every earlier one (removed goals keep theirs as history)."""
+    earlier = await session.scalar(
+        select(func.count()).select_from(Goal).where(
+            Goal.agreement_id == agreement_id, Goal.source_token.startswith(prefix, autoescape=True)
+        )
+    )
+    return f"{prefix}{earlier}"
 
 
 async def _current_goal(session: AsyncSession, opened: AgreementAccess, goal_id: int) -> Goal:

@@ -17,11 +17,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from agreement import access
 from agreement.access import Action, ContentContext, Role
 from agreement.errors import AccessDenied, ConcurrentChange, NotFound
-from agreement.status import AgreementStatus, both_prepared, derive_status
+from agreement.status import AgreementStatus, both_prepared, derive_status, is_signed
 from agreement.template import Template, load_template
 from storage.models import Agreement, AgreementEvent, Leader, Phase
 
 logger = logging.getLogger(__name__)
+
+#: The history kind that marks a leader's autumn reflections done. The agreement has no column
+#: for it: the step kept in the history is the mark.
+REFLECTED = "followup_reflected"
+
 
 @dataclass(frozen=True)
 class AgreementAccess:
@@ -31,6 +36,8 @@ class AgreementAccess:
     viewer: Leader
     role: Role
     template: Template
+    #: The leaders of the pair who have marked their autumn reflections done.
+    reflected: frozenset[int] = frozenset()
 
     @property
     def status(self) -> AgreementStatus:
@@ -43,6 +50,16 @@ class AgreementAccess:
             return self.agreement.subordinate
         return self.agreement.superior
 
+    @property
+    def both_reflected(self) -> bool:
+        """Both leaders have marked their autumn reflections done."""
+        return {self.agreement.superior_id, self.agreement.subordinate_id} <= self.reflected
+
+    @property
+    def reflections_open(self) -> bool:
+        """Whether the other leader's autumn reflections are open to the viewer (as the access rules say)."""
+        return self.may(Action.READ, self.template.followup.key, Phase.FOLLOWUP_PREPARATION, self.other.id)
+
     def may(self, action: Action, section_key: str, phase: Phase, author_id: int) -> bool:
         """Whether the viewer may ``action`` content of ``section_key`` written in ``phase`` by ``author_id``."""
         agreement = self.agreement
@@ -54,6 +71,7 @@ class AgreementAccess:
             followup_recorded=agreement.followup_recorded_at is not None,
             development_shared=agreement.development_shared,
             private_section=section_key in self.template.private_section_keys,
+            both_reflected=self.both_reflected,
         )
         return access.can(self.role, action, content)
 
@@ -122,7 +140,34 @@ async def open_agreement_status(
     )
     if not access.can_see_status(role):
         raise AccessDenied(f"leader {viewer_id} may not see agreement {agreement_id}")
-    return AgreementAccess(agreement, viewer, role, load_template(agreement.template_id))
+    reflected = (await reflected_by(session, [agreement])).get(agreement.id, frozenset())
+    return AgreementAccess(agreement, viewer, role, load_template(agreement.template_id), reflected)
+
+
+def _reflecting(agreement: Agreement) -> bool:
+    """Whether the marks of the autumn reflections can matter: signed, the follow-up not yet recorded.
+
+    Unsigned (before signing, or reopened for a change) the reflections stay with their authors;
+    once the follow-up is recorded they are open anyway. Asking only then keeps the query out of
+    every spring turn.
+    """
+    return is_signed(agreement) and agreement.followup_recorded_at is None
+
+
+async def reflected_by(session: AsyncSession, agreements: list[Agreement]) -> dict[int, frozenset[int]]:
+    """Who has marked their autumn reflections done, by agreement id (only agreements where it matters)."""
+    ids = [agreement.id for agreement in agreements if _reflecting(agreement)]
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(AgreementEvent.agreement_id, AgreementEvent.actor_id)
+        .where(AgreementEvent.agreement_id.in_(ids), AgreementEvent.kind == REFLECTED)
+        .distinct()
+    )
+    found: dict[int, set[int]] = {}
+    for agreement_id, actor_id in rows:
+        found.setdefault(agreement_id, set()).add(actor_id)
+    return {agreement_id: frozenset(actors) for agreement_id, actors in found.items()}
 
 
 async def agreements_of(session: AsyncSession, leader_id: int, year: int) -> list[AgreementAccess]:
@@ -139,17 +184,34 @@ async def agreements_of(session: AsyncSession, leader_id: int, year: int) -> lis
             .options(selectinload(Agreement.superior), selectinload(Agreement.subordinate))
         )
     ).all()
+    reflected = await reflected_by(session, list(rows))
     result = [
         AgreementAccess(
             row,
             viewer,
             Role.SUPERIOR if row.superior_id == leader_id else Role.SUBORDINATE,
             load_template(row.template_id),
+            reflected.get(row.id, frozenset()),
         )
         for row in rows
     ]
     result.sort(key=lambda item: (item.role is Role.SUPERIOR, item.other.name.lower()))
     return result
+
+
+async def earlier_years(session: AsyncSession, leader_id: int, year: int) -> list[int]:
+    """The years before ``year`` in which a leader is part of an agreement, the latest first."""
+    rows = await session.scalars(
+        select(Agreement.year)
+        .where(
+            Agreement.year < year,
+            Agreement.active.is_(True),
+            (Agreement.superior_id == leader_id) | (Agreement.subordinate_id == leader_id),
+        )
+        .distinct()
+        .order_by(Agreement.year.desc())
+    )
+    return list(rows.all())
 
 
 # --- units of work --------------------------------------------------------------------

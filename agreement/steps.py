@@ -6,21 +6,27 @@ agreement and keeps the step in its history (``AgreementEvent``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
-from agreement.answers import REVIEW_COMMENT_KEY, read_answers, save_answer, validate_text
-from agreement.errors import AgreementLocked, InvalidState
-from agreement.opening import AgreementAccess, flush, record_event, require_pair, require_role
+from agreement.answers import FOLLOWUP_COMMENT_KEY, REVIEW_COMMENT_KEY, read_answers, save_answer, validate_text
+from agreement.errors import AgreementLocked, InvalidPlaceAndDate, InvalidState, PlaceAndDateProblem
+from agreement.opening import REFLECTED, AgreementAccess, flush, record_event, require_pair, require_role
+from agreement.signatures import PlaceAndDate, clear_signatures, put_signature, signature_of, signatures_detail
 from agreement.status import both_prepared, followup_done, is_signed
 from agreement.template import FieldKind
 from storage.models import Phase, utcnow
 
 #: The longest "Sted og dato" a signature takes.
 PLACE_AND_DATE_MAX_LENGTH = 200
+
+_DATE = re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})(?![\d.])")
+#: What may stand between the place and the date: "Lørenskog, 02.02.2026", "Lørenskog 02.02.2026".
+_SEPARATORS = " \t,;:-–"
 
 
 @dataclass(frozen=True)
@@ -101,30 +107,58 @@ async def send_comments(session: AsyncSession, opened: AgreementAccess, text: st
     if is_signed(opened.agreement):
         raise AgreementLocked()
     await save_answer(session, opened, REVIEW_COMMENT_KEY, Phase.AGREEMENT, text, max_length=max_length)
+    record_event(session, opened, "comments_sent", **signatures_detail(opened.agreement))
     opened.agreement.filled_at = None
     opened.agreement.review_comment_at = utcnow()
-    opened.agreement.superior_signed_at = None
-    opened.agreement.subordinate_signed_at = None
-    record_event(session, opened, "comments_sent")
+    clear_signatures(opened.agreement)
     await flush(session)
 
 
-async def sign(session: AsyncSession, opened: AgreementAccess, place_and_date: str) -> bool:
-    """Sign with "Sted og dato"; returns True when both have now signed (the agreement is locked)."""
+def check_place_and_date(text: str | None, today: date) -> PlaceAndDate:
+    """A signature's "Sted og dato": a place and one valid date (dd.mm.yyyy) not after ``today``.
+
+    Refused with InvalidPlaceAndDate saying what is wrong (or AnswerEmpty / AnswerTooLong).
+    """
+    cleaned = validate_text(text, max_length=PLACE_AND_DATE_MAX_LENGTH)
+    dates = list(_DATE.finditer(cleaned))
+    if not dates:
+        raise InvalidPlaceAndDate(PlaceAndDateProblem.NO_DATE)
+    if len(dates) > 1:
+        raise InvalidPlaceAndDate(PlaceAndDateProblem.SEVERAL_DATES)
+    found = dates[0]
+    try:
+        day = date(int(found["year"]), int(found["month"]), int(found["day"]))
+    except ValueError:
+        raise InvalidPlaceAndDate(PlaceAndDateProblem.INVALID_DATE) from None
+    if day > today:
+        raise InvalidPlaceAndDate(PlaceAndDateProblem.FUTURE_DATE)
+    place = " ".join(
+        part for part in (cleaned[:found.start()].strip(_SEPARATORS), cleaned[found.end():].strip(_SEPARATORS)) if part
+    )
+    if not place:
+        raise InvalidPlaceAndDate(PlaceAndDateProblem.NO_PLACE)
+    return PlaceAndDate(place, day)
+
+
+async def sign(session: AsyncSession, opened: AgreementAccess, place_and_date: str, *, today: date,
+               share_development: bool) -> bool:
+    """Sign with one's own "Sted og dato" and one's answer on sharing Ledelsesutvikling.
+
+    ``today`` is the date in the service's time zone (the signature's date may not be after it).
+    Returns True when both have now signed (the agreement is locked).
+    """
     require_pair(opened)
     agreement = opened.agreement
     if agreement.filled_at is None:
         raise InvalidState("the agreement must be filled in and sent for review before signing")
     if is_signed(agreement):
         raise AgreementLocked()
-    place = validate_text(place_and_date, max_length=PLACE_AND_DATE_MAX_LENGTH)
-    now = utcnow()
-    agreement.sign_place_date = place
-    if opened.role is Role.SUPERIOR:
-        agreement.superior_signed_at = now
-    else:
-        agreement.subordinate_signed_at = now
-    record_event(session, opened, "signed", place_and_date=place)
+    if signature_of(agreement, opened.role) is not None:
+        raise InvalidState("already signed: the signature stands as given")
+    signed = check_place_and_date(place_and_date, today)
+    put_signature(agreement, opened.role, signed, utcnow(), share_development)
+    record_event(session, opened, "signed", place=signed.place, date=signed.day.isoformat(),
+                 place_and_date=str(signed), share_development=share_development)
     await flush(session)
     return is_signed(agreement)
 
@@ -137,26 +171,25 @@ async def reopen(session: AsyncSession, opened: AgreementAccess) -> None:
         return
     if agreement.followup_recorded_at is not None:
         raise InvalidState("the follow-up has been recorded; the spring agreement can no longer change")
-    record_event(
-        session, opened, "reopened",
-        superior_signed_at=agreement.superior_signed_at.isoformat(),
-        subordinate_signed_at=agreement.subordinate_signed_at.isoformat(),
-        place_and_date=agreement.sign_place_date,
-    )
-    agreement.superior_signed_at = None
-    agreement.subordinate_signed_at = None
+    record_event(session, opened, "reopened", **signatures_detail(agreement))
+    clear_signatures(agreement)
     await flush(session)
 
 
-async def set_share_development(session: AsyncSession, opened: AgreementAccess, share: bool) -> None:
-    """The viewer's consent to let Ledelsesutvikling leave the pair (both must agree)."""
+async def set_share_development(session: AsyncSession, opened: AgreementAccess, share: bool) -> bool:
+    """The viewer's consent to let Ledelsesutvikling leave the pair; returns whether it is now shared (both agree).
+
+    Asked at signing; either leader can change it later, and withdrawing is always possible.
+    """
     require_pair(opened)
+    agreement = opened.agreement
     if opened.role is Role.SUPERIOR:
-        opened.agreement.superior_shares_development = share
+        agreement.superior_shares_development = share
     else:
-        opened.agreement.subordinate_shares_development = share
-    record_event(session, opened, "share_development", share=share)
+        agreement.subordinate_shares_development = share
+    record_event(session, opened, "share_development", share=share, shared=agreement.development_shared)
     await flush(session)
+    return agreement.development_shared
 
 
 async def mark_followup_recorded(session: AsyncSession, opened: AgreementAccess) -> None:
@@ -187,3 +220,38 @@ async def confirm_followup(session: AsyncSession, opened: AgreementAccess) -> bo
     record_event(session, opened, "followup_confirmed")
     await flush(session)
     return followup_done(agreement)
+
+
+# --- the autumn's mirror of the spring: reflections done, the subordinate's comment ---------
+
+
+async def mark_reflected(session: AsyncSession, opened: AgreementAccess) -> Prepared:
+    """Mark the viewer's autumn reflections done; once both are, each may see the other's (as in spring)."""
+    require_pair(opened)
+    agreement = opened.agreement
+    if not is_signed(agreement):
+        raise InvalidState("the follow-up starts when the agreement is signed")
+    if followup_done(agreement):
+        raise AgreementLocked()
+    was_both = opened.both_reflected
+    if opened.viewer.id not in opened.reflected:
+        record_event(session, opened, REFLECTED)
+        # Touching the agreement makes two marks at the same moment meet at its version check: the
+        # later turn runs again and sees the first mark, so one of the two learns that both are done.
+        agreement.updated_at = utcnow()
+        await flush(session)
+    both = {agreement.superior_id, agreement.subordinate_id} <= opened.reflected | {opened.viewer.id}
+    return Prepared(both=both, both_now=both and not was_both)
+
+
+async def comment_followup(session: AsyncSession, opened: AgreementAccess, text: str, *, max_length: int) -> None:
+    """The subordinate comments on the recorded follow-up before confirming it (a later comment replaces it)."""
+    require_role(opened, Role.SUBORDINATE)
+    agreement = opened.agreement
+    if agreement.followup_recorded_at is None:
+        raise InvalidState("the follow-up has not been recorded yet")
+    if agreement.subordinate_followup_confirmed_at is not None:
+        raise InvalidState("the follow-up is confirmed; a comment comes before confirming")
+    await save_answer(session, opened, FOLLOWUP_COMMENT_KEY, Phase.FOLLOWUP, text, max_length=max_length)
+    record_event(session, opened, "followup_commented")
+    await flush(session)

@@ -135,7 +135,8 @@ async def seed(session_factory, connector_url: str, leaders: int) -> int:
                 {"id": index, "year": YEAR, "template_id": TEMPLATE_ID, "superior_id": sup, "subordinate_id": sub,
                  "meeting_at": signed, "superior_prepared_at": signed, "subordinate_prepared_at": signed,
                  "filled_at": signed, "superior_signed_at": signed, "subordinate_signed_at": signed,
-                 "sign_place_date": "Lørenskog, 1. mars", "version": 1}
+                 "superior_sign_place": "Lørenskog", "superior_sign_date": signed.date(),
+                 "subordinate_sign_place": "Lørenskog", "subordinate_sign_date": signed.date(), "version": 1}
                 for index, (sup, sub) in enumerate(pairs, start=1)
             ],
         )

@@ -7,10 +7,12 @@ conversations send their messages one after the other, all N at the same time; e
 timed until the bot has answered it (the reply is posted to the connector inside the request).
 
 * ``dialog``: ``lederavtale.app.create_app`` on a fresh SQLite file with demo-like leaders. Each turn
-  identifies the leader, loads and saves dialog state through ``SqlAlchemyStorage``, saves the
-  answer with ``agreement.answers.save_answer`` (a revision kept) and asks the next question.
+  identifies the leader, loads and saves dialog state inside the turn's transaction
+  (``storage.bot_state``), saves the answer with ``agreement.answers.save_answer`` (a revision
+  kept) and asks the next question.
   ``--dialog real`` drives the real preparation dialog instead (open the preparation, skip the
-  reading, answer two questions, again): every turn is a real one, half of them save an answer.
+  reading, answer the first question; then from the preparation's overview, again and again, open a
+  question and answer it): every turn is a real one, half of them save an answer.
   ``--database postgresql`` keeps the data in a throwaway PostgreSQL server instead of SQLite.
   The server runs as ``lederavtale serve`` runs it, garbage collector settings included
   (:mod:`lederavtale.gc_tuning`).
@@ -273,15 +275,26 @@ async def seed(database_url: str, conversations: int) -> list[int]:
 
 
 #: The real preparation dialog, turn by turn after the first ("hei": greeting and menu): open the
-#: preparation, skip the reading, answer the first question, answer the second; then again.
-REAL_CYCLE = ("prepare", "nei", "answer", "answer")
+#: preparation, skip the reading, answer the first question, and open the preparation again (begun,
+#: it opens in its overview) ...
+REAL_START = ("prepare", "nei", "answer", "prepare")
+#: ... then, from the overview, again and again: open the first question alone, answer it (back to
+#: the overview), open the second, answer it.
+REAL_CYCLE = ("1", "answer", "2", "answer")
+
+
+def real_step(turn: int) -> str:
+    """What turn ``turn`` (from 1) of a conversation with the real dialog does."""
+    if turn <= len(REAL_START):
+        return REAL_START[turn - 1]
+    return REAL_CYCLE[(turn - len(REAL_START) - 1) % len(REAL_CYCLE)]
 
 
 def saving_turns(dialog: str, turns: int) -> int:
     """How many of a conversation's first ``turns`` turns save an answer."""
     if dialog == "minimal":
         return max(0, turns - 1)
-    return sum(1 for turn in range(1, turns) if REAL_CYCLE[(turn - 1) % len(REAL_CYCLE)] == "answer")
+    return sum(1 for turn in range(1, turns) if real_step(turn) == "answer")
 
 
 def activity_maker(
@@ -292,12 +305,12 @@ def activity_maker(
     def make(conversation: int, turn: int) -> dict[str, Any]:
         activity = base(conversation, turn)
         if dialog == "real" and turn > 0:
-            step = REAL_CYCLE[(turn - 1) % len(REAL_CYCLE)]
+            step = real_step(turn)
             if step == "prepare":
                 del activity["text"]
                 activity["value"] = {"action": "prepare", "agreement_id": (agreement_ids or [])[conversation]}
-            elif step == "nei":
-                activity["text"] = "nei"
+            elif step != "answer":
+                activity["text"] = step
         return activity
 
     def base(conversation: int, turn: int) -> dict[str, Any]:

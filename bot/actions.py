@@ -14,17 +14,26 @@ FILL = "fill"
 REVIEW = "review"
 SIGN = "sign"
 FOLLOWUP_REFLECT = "followup_reflect"
+VIEW_REFLECTIONS = "view_reflections"
 FOLLOWUP_RECORD = "followup_record"
 FOLLOWUP_CONFIRM = "followup_confirm"
+VIEW_AGREEMENT = "view_agreement"
+#: The leader's agreements of earlier years.
+PAST_YEARS = "past_years"
+#: One answer shown whole (a card shows long answers shortened): ``answer_id`` names it.
+SHOW_TEXT = "show_text"
+#: A leader's answer on sharing Ledelsesutvikling, changed after signing (e.g. withdrawn).
+SHARING = "sharing"
 HELP = "hjelp"
 STATUS = "status"
 CANCEL = "avbryt"
 
 #: Actions that start a flow for one agreement from a card (e.g. a reminder's button).
 FLOW_ACTIONS = frozenset(
-    {PLAN, PREPARE, VIEW_PREPARATION, FILL, REVIEW, SIGN, FOLLOWUP_REFLECT, FOLLOWUP_RECORD, FOLLOWUP_CONFIRM}
+    {PLAN, PREPARE, VIEW_PREPARATION, FILL, REVIEW, SIGN, FOLLOWUP_REFLECT, FOLLOWUP_RECORD, FOLLOWUP_CONFIRM,
+     VIEW_AGREEMENT, SHARING, VIEW_REFLECTIONS}
 )
-ACTIONS = FLOW_ACTIONS | {OPEN_MENU, OPEN_READING, HELP, STATUS, CANCEL}
+ACTIONS = FLOW_ACTIONS | {OPEN_MENU, OPEN_READING, HELP, STATUS, CANCEL, PAST_YEARS, SHOW_TEXT}
 
 
 def submit_data(action: str, agreement_id: int | None = None, **extra: object) -> dict[str, object]:

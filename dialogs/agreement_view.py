@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agreement.access import Role
 from agreement.answers import read_answers
 from agreement.goals import list_goals
 from agreement.opening import AgreementAccess
+from agreement.signatures import Signature, signature_of
 from agreement.template import Template
 from storage.models import Goal, Phase
 
@@ -20,15 +21,17 @@ class AgreementView:
     """Answers (by question key) and goals (by section) of one phase, read through the service."""
 
     agreement_id: int
+    year: int
     template: Template
     subordinate_name: str
     superior_name: str
     answers: dict[str, str] = field(default_factory=dict)
     goals: dict[str, list[Goal]] = field(default_factory=dict)
     spring_goals: list[Goal] = field(default_factory=list)
-    place_and_date: str | None = None
-    subordinate_signed_at: datetime | None = None
-    superior_signed_at: datetime | None = None
+    subordinate_signature: Signature | None = None
+    superior_signature: Signature | None = None
+    #: The answers' ids by question key, so that a shortened text can be read whole.
+    answer_ids: dict[str, int] = field(default_factory=dict)
 
     def choice(self, key: str) -> list[str]:
         """The statement keys of a platform choice answer."""
@@ -41,16 +44,17 @@ async def gather(session: AsyncSession, opened: AgreementAccess, phase: Phase = 
     a = opened.agreement
     view = AgreementView(
         agreement_id=a.id,
+        year=a.year,
         template=opened.template,
         subordinate_name=a.subordinate.name,
         superior_name=a.superior.name,
-        place_and_date=a.sign_place_date,
-        subordinate_signed_at=a.subordinate_signed_at,
-        superior_signed_at=a.superior_signed_at,
+        subordinate_signature=signature_of(a, Role.SUBORDINATE),
+        superior_signature=signature_of(a, Role.SUPERIOR),
     )
     for answer in await read_answers(session, opened, phase=phase):
         if answer.author_id == a.superior_id:
             view.answers[answer.question_key] = answer.text
+            view.answer_ids[answer.question_key] = answer.id
     goal_phase = Phase.AGREEMENT
     for goal in await list_goals(session, opened, phase=goal_phase):
         if goal.author_id == a.superior_id:
@@ -71,20 +75,25 @@ class PreparationView:
     other: AgreementView
 
 
-async def gather_preparations(session: AsyncSession, opened: AgreementAccess) -> PreparationView:
-    """The viewer's and the other leader's preparation, read through the access-checked path."""
+async def gather_preparations(session: AsyncSession, opened: AgreementAccess,
+                              phase: Phase = Phase.PREPARATION) -> PreparationView:
+    """The viewer's and the other leader's preparation (or autumn reflections), read through the access-checked path.
+
+    The other leader's is empty until the access rules open it to the viewer.
+    """
     a = opened.agreement
 
     def empty() -> AgreementView:
-        return AgreementView(a.id, opened.template, a.subordinate.name, a.superior.name)
+        return AgreementView(a.id, a.year, opened.template, a.subordinate.name, a.superior.name)
 
     own, other = empty(), empty()
     by_author = {opened.viewer.id: own, opened.other.id: other}
-    for answer in await read_answers(session, opened, phase=Phase.PREPARATION):
+    for answer in await read_answers(session, opened, phase=phase):
         target = by_author.get(answer.author_id)
         if target is not None:
             target.answers[answer.question_key] = answer.text
-    for goal in await list_goals(session, opened, phase=Phase.PREPARATION):
+            target.answer_ids[answer.question_key] = answer.id
+    for goal in await list_goals(session, opened, phase=phase):
         target = by_author.get(goal.author_id)
         if target is not None:
             target.goals.setdefault(goal.section_key, []).append(goal)

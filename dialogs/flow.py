@@ -3,7 +3,8 @@
 A flow's step works on its agreement (``options["agreement_id"]``) as the leader of the turn
 through :meth:`FlowDialog.open`, :meth:`FlowDialog.read` and :meth:`FlowDialog.change`. A refusal
 by the agreement rules that the step does not handle itself is told to the leader politely and
-ends the flow with False. 'hjelp', 'status', 'avbryt' and 'meny' are answered at any step.
+ends the flow with False. 'hjelp', 'status', 'avbryt', 'meny' (or a greeting) and 'vis avtalen'
+are answered at any step, and so is the button that shows a shortened text whole.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from bot.cards import to_activity
 from bot.settings import Settings
 from bot.turn import TurnConflict, after_commit, turn_session
 from dialogs.cards.help import help_card
+from dialogs.next_steps import progress_text
 from dialogs.reply import REPLY, answer_refusal, normalise
 from dialogs.texts import common
+from dialogs.whole_text import whole_text_activity
 from storage.models import Leader
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,8 @@ T = TypeVar("T")
 # --- the leader of the turn -------------------------------------------------------------
 
 LEADER_KEY = "lederavtale.leader_id"
+#: In a flow's own dialog state: the agreement it works on ("vis avtalen" in the flow shows that one).
+AT_HAND = "lederavtale.agreement_at_hand"
 
 
 class NoLeaderError(RuntimeError):
@@ -149,13 +154,15 @@ class Command(str, enum.Enum):
     STATUS = "status"
     CANCEL = "cancel"
     MENU = "menu"
+    VIEW = "view"
 
 
 _WORDS = {
     **{word: Command.HELP for word in common.HELP_WORDS},
     **{word: Command.STATUS for word in common.STATUS_WORDS},
     **{word: Command.CANCEL for word in common.CANCEL_WORDS},
-    **{word: Command.MENU for word in common.MENU_WORDS},
+    **{word: Command.MENU for word in (*common.MENU_WORDS, *common.GREETING_WORDS)},
+    **{word: Command.VIEW for word in common.VIEW_WORDS},
 }
 _CARD_COMMANDS = {
     actions.HELP: Command.HELP,
@@ -191,6 +198,18 @@ def card_action_of(activity: Activity) -> dict | None:
     return data
 
 
+def whole_text_request(activity: Activity) -> dict | None:
+    """A press of the button under a shortened text: show it whole, wherever the leader is."""
+    data = card_action_of(activity)
+    return data if data is not None and data.get("action") == actions.SHOW_TEXT else None
+
+
+async def send_whole_text(turn_context: TurnContext, data: dict) -> None:
+    """The text the button names, whole (if this leader may read it)."""
+    await turn_context.send_activity(
+        await whole_text_activity(turn_session(turn_context), current_leader_id(turn_context), data))
+
+
 def template_for_help(deps: DialogDeps):
     """The template whose contact block the help shows: this year's, else any shipped one."""
     try:
@@ -205,7 +224,7 @@ async def send_help(turn_context: TurnContext, deps: DialogDeps) -> None:
 
 
 async def status_text(deps: DialogDeps, session: AsyncSession, leader_id: int) -> str:
-    """This leader's agreements this year with their status (never content)."""
+    """This leader's agreements this year with their status, meeting and progress (never content)."""
     year = deps.today().year
     agreements = await agreements_of(session, leader_id, year)
     if not agreements:
@@ -213,7 +232,14 @@ async def status_text(deps: DialogDeps, session: AsyncSession, leader_id: int) -
     lines = [common.STATUS_TITLE.format(year=year)]
     for opened in agreements:
         line = common.STATUS_LINE_SUPERIOR if opened.role is Role.SUPERIOR else common.STATUS_LINE_SUBORDINATE
-        lines.append("- " + line.format(name=opened.other.name, status=opened.status.label))
+        parts = [line.format(name=opened.other.name, status=opened.status.label)]
+        meeting = opened.agreement.meeting_at
+        if meeting is not None:
+            parts.append(common.STATUS_MEETING.format(when=common.format_when(deps.local(meeting))))
+        progress = await progress_text(session, opened)
+        if progress is not None:
+            parts.append(progress)
+        lines.append("- " + " · ".join(parts))
     return "\n".join(lines)
 
 
@@ -272,7 +298,9 @@ class FlowDialog(ComponentDialog):
         after_commit(context, send)
 
     async def on_begin_dialog(self, inner_dc: DialogContext, options: object) -> DialogTurnResult:
-        """Start the flow; a refusal ends it."""
+        """Start the flow (noting the agreement it works on); a refusal ends it."""
+        if isinstance(options, dict) and "agreement_id" in options:
+            inner_dc.parent.active_dialog.state[AT_HAND] = options["agreement_id"]
         try:
             return await super().on_begin_dialog(inner_dc, options)
         except AgreementError as exc:
@@ -313,6 +341,16 @@ class FlowDialog(ComponentDialog):
             return DialogTurnResult(DialogTurnStatus.Cancelled)
         if command is Command.MENU:
             return await self.on_route(inner_dc, actions.submit_data(actions.OPEN_MENU))
+        if command is Command.VIEW:
+            # In a flow, the agreement it works on; elsewhere the leader chooses.
+            active = inner_dc.active_dialog
+            at_hand = active.state.get(AT_HAND) if active is not None else None
+            return await self.on_route(inner_dc, actions.submit_data(actions.VIEW_AGREEMENT, at_hand))
+        shown = whole_text_request(activity)
+        if shown is not None:
+            # Read beside the question it belongs to: the question stays as it was asked.
+            await send_whole_text(inner_dc.context, shown)
+            return DialogTurnResult(DialogTurnStatus.Waiting)
         data = card_action_of(activity)
         if data is not None:
             return await self.on_route(inner_dc, data)

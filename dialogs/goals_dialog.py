@@ -1,4 +1,4 @@
-"""The development goals of one section: add a goal with its actions, remove one, reuse one."""
+"""The development goals of one section: add a goal with its actions, remove one (once confirmed), reuse one."""
 
 from __future__ import annotations
 
@@ -6,27 +6,44 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepC
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.errors import AgreementError, NotFound
-from agreement.goals import MAX_ACTIONS_PER_GOAL, add_goal, list_goals, remove_goal, replace_goal
+from agreement.goals import (
+    MAX_ACTIONS_PER_GOAL,
+    GoalAlreadyUsed,
+    add_goal,
+    list_goals,
+    remove_goal,
+    replace_goal,
+    use_goal,
+)
 from agreement.opening import AgreementAccess
 from bot.cards import text, to_activity
 from bot.turn import STEP
-from dialogs.cards.goals import GoalView, goals_card
+from dialogs.cards.goals import GoalView, goals_card, remove_card
 from dialogs.cards.options import free_text_card
 from dialogs.flow import DialogDeps, FlowDialog, error_message
-from dialogs.reply import KEEP, ReplyPrompt, check_actions, check_answer, check_goals_menu, options
+from dialogs.reply import KEEP, ReplyPrompt, check_actions, check_answer, check_goals_menu, check_option, options
 from dialogs.texts import common
 from dialogs.texts import goals as texts
 from dialogs.texts import questions as qtexts
 from storage.models import Phase
 
 LOOP = "goals.loop"
+REMOVE = "goals.remove"
 MENU_PROMPT = "goals.menu"
 TITLE_PROMPT = "goals.title"
 ACTIONS_PROMPT = "goals.actions"
+CONFIRM_PROMPT = "goals.confirm"
+#: The goal asked about in the REMOVE dialog's options (the list's options besides).
+REMOVING = "removing"
 
 
 def _view(goal, who: str | None = None) -> GoalView:
     return GoalView(goal.id, goal.title, tuple(action.text for action in goal.current_actions), who)
+
+
+def _listing(opts: dict) -> dict:
+    """The goal list's options, without the goal a removal asked about."""
+    return {key: value for key, value in opts.items() if key != REMOVING}
 
 
 class GoalsDialog(FlowDialog):
@@ -36,9 +53,11 @@ class GoalsDialog(FlowDialog):
         super().__init__(dialog_id, deps)
         self.phase = phase
         self.add_dialog(WaterfallDialog(LOOP, [self.show_step, self.choose_step, self.title_step, self.actions_step]))
+        self.add_dialog(WaterfallDialog(REMOVE, [self.confirm_step, self.remove_step]))
         self.add_dialog(ReplyPrompt(MENU_PROMPT, check_goals_menu))
         self.add_dialog(ReplyPrompt(TITLE_PROMPT, check_answer))
         self.add_dialog(ReplyPrompt(ACTIONS_PROMPT, check_actions))
+        self.add_dialog(ReplyPrompt(CONFIRM_PROMPT, check_option))
         self.initial_dialog_id = LOOP
 
     async def _load(self, session: AsyncSession, opened: AgreementAccess, section_key: str):
@@ -56,8 +75,9 @@ class GoalsDialog(FlowDialog):
 
     async def _back_to_list(self, step: WaterfallStepContext, exc: AgreementError | KeyError) -> DialogTurnResult:
         """The goal a card named is refused or gone (a stale card): say so and show the list as it is now."""
-        await step.context.send_activity(error_message(exc) if isinstance(exc, AgreementError) else common.STALE_CARD)
-        return await step.replace_dialog(LOOP, step.options)
+        refused = isinstance(exc, AgreementError) and not isinstance(exc, NotFound)
+        await step.context.send_activity(error_message(exc) if refused else common.STALE_CARD)
+        return await step.replace_dialog(LOOP, _listing(step.options))
 
     async def show_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Show the goals so far and ask what to do."""
@@ -119,30 +139,65 @@ class GoalsDialog(FlowDialog):
                      "max_length": self.deps.settings.max_answer_length, "has_current": editing is not None},
                 ),
             )
-        goal_id = choice["goal_id"]
-
-        async def remove(session: AsyncSession, opened: AgreementAccess) -> str:
-            goals = {g.id: g for g in await list_goals(session, opened, phase=self.phase)}
-            title = goals[goal_id].title
-            await remove_goal(session, opened, goal_id)
-            return title
+        if option == "remove":
+            return await step.replace_dialog(REMOVE, {**opts, REMOVING: choice["goal_id"]})
+        max_length = self.deps.settings.max_answer_length
 
         async def use(session: AsyncSession, opened: AgreementAccess) -> str:
-            visible = {g.id: g for g in await list_goals(session, opened, phase=Phase.PREPARATION)}
-            source = visible[goal_id]
-            await add_goal(
-                session, opened, opts["section_key"], self.phase, source.title,
-                [action.text for action in source.current_actions],
-                max_length=self.deps.settings.max_answer_length, source_token=choice[STEP],
-            )
-            return source.title
+            return (await use_goal(session, opened, choice["goal_id"], max_length=max_length)).title
 
         try:
-            title, _ = await self.change(step, remove if option == "remove" else use)
+            title, _ = await self.change(step, use)
+        except GoalAlreadyUsed as exc:
+            await step.context.send_activity(texts.ALREADY_USED.format(title=exc.title))
+            return await step.replace_dialog(LOOP, opts)
+        except AgreementError as exc:
+            return await self._back_to_list(step, exc)
+        await step.context.send_activity(texts.SAVED.format(title=title))
+        return await step.replace_dialog(LOOP, opts)
+
+    async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Ask whether the goal is to be removed, showing it."""
+        opts = step.options
+        goal_id = opts[REMOVING]
+
+        async def load(session: AsyncSession, opened: AgreementAccess) -> GoalView:
+            own = {g.id: g for g in await list_goals(session, opened, phase=self.phase)
+                   if g.author_id == opened.viewer.id}
+            return _view(own[goal_id])
+
+        try:
+            goal = await self.read(step, load)
         except (AgreementError, KeyError) as exc:
             return await self._back_to_list(step, exc)
-        await step.context.send_activity((texts.REMOVED if option == "remove" else texts.SAVED).format(title=title))
-        return await step.replace_dialog(LOOP, opts)
+        step.values["title"] = goal.title
+        key = f"{opts['question']}:remove"
+        return await step.prompt(
+            CONFIRM_PROMPT,
+            options(
+                to_activity(remove_card(opts["progress"], key, goal)),
+                {"agreement_id": opts["agreement_id"], "question": key, "hint": texts.CONFIRM_REMOVE_HINT,
+                 "options": {"remove": list(texts.REMOVE_WORDS), "keep": list(texts.KEEP_WORDS)}},
+            ),
+        )
+
+    async def remove_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Remove the goal if the leader said so, then show the list again."""
+        opts = step.options
+        title = step.values["title"]
+        if step.result["option"] == "keep":
+            await step.context.send_activity(texts.KEPT.format(title=title))
+            return await step.replace_dialog(LOOP, _listing(opts))
+        try:
+            await self.change(step, lambda session, opened: remove_goal(session, opened, opts[REMOVING]))
+        except NotFound:
+            # Changed or removed in another chat since the question was asked.
+            await step.context.send_activity(texts.ALREADY_REMOVED.format(title=title))
+            return await step.replace_dialog(LOOP, _listing(opts))
+        except AgreementError as exc:
+            return await self._back_to_list(step, exc)
+        await step.context.send_activity(texts.REMOVED.format(title=title))
+        return await step.replace_dialog(LOOP, _listing(opts))
 
     async def title_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Keep the title and ask for the actions (the current ones, when changing a goal)."""

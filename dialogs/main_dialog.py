@@ -14,7 +14,7 @@ from botbuilder.dialogs import (
 
 from agreement.access import Role
 from agreement.errors import AccessDenied, NotFound
-from agreement.opening import agreements_of, open_agreement
+from agreement.opening import agreements_of, earlier_years, open_agreement
 from bot import actions
 from bot.cards import to_activity
 from bot.turn import turn_session
@@ -30,19 +30,23 @@ from dialogs.flow import (
     current_leader_id,
     send_help,
     send_status,
+    send_whole_text,
 )
 from dialogs.followup_confirm_dialog import FollowupConfirmDialog
 from dialogs.followup_record_dialog import FollowupRecordDialog
 from dialogs.followup_reflect_dialog import FollowupReflectDialog
-from dialogs.next_steps import followup_start, next_step, refusal
+from dialogs.followup_reflections_dialog import FollowupReflectionsDialog
+from dialogs.next_steps import followup_start, next_step, progress_text, refusal
 from dialogs.plan_dialog import PlanDialog
 from dialogs.preparation_dialog import PreparationDialog
 from dialogs.preparation_view_dialog import PreparationViewDialog
 from dialogs.reading_dialog import ReadingDialog
 from dialogs.reply import REPLY, Reply, ReplyPrompt, Verdict, given_back, options, refuse
 from dialogs.review_dialog import ReviewDialog
+from dialogs.sharing_dialog import SharingDialog
 from dialogs.texts import common
 from dialogs.texts import menu as texts
+from dialogs.view_dialog import AgreementViewDialog, choose_activity, past_years_activity
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +75,11 @@ class MainDialog(FlowDialog):
             actions.REVIEW: review,
             actions.SIGN: review,
             actions.FOLLOWUP_REFLECT: FollowupReflectDialog(deps),
+            actions.VIEW_REFLECTIONS: FollowupReflectionsDialog(deps),
             actions.FOLLOWUP_RECORD: FollowupRecordDialog(deps),
             actions.FOLLOWUP_CONFIRM: FollowupConfirmDialog(deps),
+            actions.SHARING: SharingDialog(deps),
+            actions.VIEW_AGREEMENT: AgreementViewDialog(deps),
         }
         self.reading = ReadingDialog(deps)
         for dialog in {id(d): d for d in (*self.flows.values(), self.reading)}.values():
@@ -104,7 +111,7 @@ class MainDialog(FlowDialog):
             if command is Command.CANCEL:
                 await step.context.send_activity(common.NOTHING_TO_CANCEL)
                 return await step.end_dialog()
-            route = card_action_of(activity)
+            route = actions.submit_data(actions.VIEW_AGREEMENT) if command is Command.VIEW else card_action_of(activity)
             data = card_data(activity)
             if route is None and data is not None and REPLY in data:
                 await step.context.send_activity(given_back(data) or common.STALE_CARD_MENU)
@@ -134,9 +141,12 @@ class MainDialog(FlowDialog):
                     meeting=common.format_when(self.deps.local(meeting)) if meeting else None,
                     next_text=upcoming.text,
                     next_actions=upcoming.actions,
+                    progress=await progress_text(session, opened),
                 )
             )
-        return to_activity(menu_card(day.year, entries), summary=texts.TITLE.format(year=day.year))
+        earlier = bool(await earlier_years(session, leader, day.year))
+        content = menu_card(day.year, entries, earlier_years=earlier)
+        return to_activity(content, summary=texts.TITLE.format(year=day.year))
 
     async def dispatch_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Start the flow a button asks for, after checking the agreement and the step."""
@@ -156,6 +166,21 @@ class MainDialog(FlowDialog):
         if action == actions.CANCEL:
             await step.context.send_activity(common.NOTHING_TO_CANCEL)
             return await step.end_dialog()
+        if action == actions.SHOW_TEXT:
+            await send_whole_text(step.context, route)
+            return await step.end_dialog()
+        leader = current_leader_id(step.context)
+        session = turn_session(step.context)
+        if action == actions.PAST_YEARS:
+            await step.context.send_activity(await past_years_activity(session, leader, self.deps.today().year))
+            return await step.end_dialog()
+        if action == actions.VIEW_AGREEMENT and route.get("agreement_id") is None:
+            # "vis avtalen" outside a flow: the only agreement this year, or a choice.
+            this_year = await agreements_of(session, leader, self.deps.today().year)
+            if len(this_year) != 1:
+                await step.context.send_activity(await choose_activity(session, leader, self.deps.today().year))
+                return await step.end_dialog()
+            route = actions.submit_data(actions.VIEW_AGREEMENT, this_year[0].agreement.id)
         agreement_id = route.get("agreement_id")
         if (
             not isinstance(action, str)
@@ -164,12 +189,11 @@ class MainDialog(FlowDialog):
             or not isinstance(agreement_id, int)
             or not 0 < agreement_id < 2**63  # a database id; a bigger number cannot even be looked up
         ):
-            logger.info("Unknown card action from leader %s", current_leader_id(step.context))
+            logger.info("Unknown card action from leader %s", leader)
             await step.context.send_activity(common.UNKNOWN_ACTION)
             return await step.replace_dialog(MAIN, {"menu": True})
-        leader = current_leader_id(step.context)
         try:
-            opened = await open_agreement(turn_session(step.context), leader, agreement_id)
+            opened = await open_agreement(session, leader, agreement_id)
         except (AccessDenied, NotFound):
             logger.info("Leader %s refused agreement %s", leader, agreement_id)
             await step.context.send_activity(common.NO_ACCESS)

@@ -1,4 +1,4 @@
-"""What each leader can do next with an agreement: the menu's buttons and the guard on card submits."""
+"""What each leader can do next with an agreement: the menu's buttons, its progress, and the guard on card submits."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agreement.access import Role
 from agreement.calendar import CalendarError, build_calendar, load_calendar
 from agreement.opening import AgreementAccess
+from agreement.progress import own_preparation_done, progress_of
 from agreement.status import both_prepared, followup_done, is_signed
 from bot import actions
 from dialogs.texts import common
 from dialogs.texts import menu as texts
+from storage.models import Phase
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +54,17 @@ def next_step(opened: AgreementAccess, today: date, followup_starts: date | None
         if a.followup_recorded_at is not None:
             mine = a.superior_followup_confirmed_at if superior else a.subordinate_followup_confirmed_at
             if mine is None:
-                return NextStep(texts.STEP_CONFIRM, (actions.FOLLOWUP_CONFIRM,))
+                return NextStep(texts.STEP_CONFIRM if superior else texts.STEP_CONFIRM_OR_COMMENT,
+                                (actions.FOLLOWUP_CONFIRM,))
             return NextStep(texts.STEP_WAIT_CONFIRM.format(name=other), ())
         if today < start:
             return NextStep(texts.STEP_FOLLOWUP_LATER.format(date=common.format_date(start)), ())
+        # As in spring: both reflections open to each other once both are done.
+        view = (actions.VIEW_REFLECTIONS,) if opened.both_reflected else ()
         if superior:
-            return NextStep(texts.STEP_RECORD, (actions.FOLLOWUP_REFLECT, actions.FOLLOWUP_RECORD))
+            return NextStep(texts.STEP_RECORD, (actions.FOLLOWUP_REFLECT, actions.FOLLOWUP_RECORD, *view))
+        if opened.viewer.id in opened.reflected:
+            return NextStep(texts.STEP_WAIT_RECORD.format(name=other), (*view, actions.FOLLOWUP_REFLECT))
         return NextStep(texts.STEP_REFLECT, (actions.FOLLOWUP_REFLECT,))
     mine_prepared = a.superior_prepared_at if superior else a.subordinate_prepared_at
     if a.filled_at is not None:
@@ -80,6 +87,25 @@ def next_step(opened: AgreementAccess, today: date, followup_starts: date | None
     return NextStep(texts.STEP_WAIT_FILL.format(name=other), (*_view(a), actions.PREPARE))
 
 
+async def progress_text(session: AsyncSession, opened: AgreementAccess) -> str | None:
+    """How far the viewer's work of the moment has come ("7 av 11"): their preparation, or the agreed text.
+
+    None once the agreement is sent for review, and for a subordinate whose preparation is done.
+    """
+    agreement = opened.agreement
+    if is_signed(agreement) or agreement.filled_at is not None:
+        return None
+    prepared = own_preparation_done(opened)
+    if opened.role is Role.SUPERIOR:
+        agreed = await progress_of(session, opened, Phase.AGREEMENT)
+        if agreed.started or prepared:
+            return texts.PROGRESS_AGREEMENT.format(answered=agreed.answered, total=agreed.total)
+    if prepared:
+        return None
+    preparation = await progress_of(session, opened, Phase.PREPARATION)
+    return texts.PROGRESS_PREPARATION.format(answered=preparation.answered, total=preparation.total)
+
+
 def _view(agreement) -> tuple[str, ...]:
     """The button to see both preparations, once both are done."""
     return (actions.VIEW_PREPARATION,) if both_prepared(agreement) else ()
@@ -97,6 +123,8 @@ def refusal(action: str, opened: AgreementAccess) -> str | None:
         return texts.REFUSE_SIGNED
     if action == actions.VIEW_PREPARATION and not both_prepared(a):
         return texts.REFUSE_NOT_BOTH_PREPARED
+    if action == actions.VIEW_REFLECTIONS and not opened.reflections_open:
+        return texts.REFUSE_NOT_BOTH_REFLECTED
     if action == actions.FILL and a.followup_recorded_at is not None:
         return texts.REFUSE_FOLLOWUP_RECORDED
     if action in (actions.REVIEW, actions.SIGN):

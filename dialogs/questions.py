@@ -25,6 +25,8 @@ class Question:
     heading: str | None = None
     goal_title: str | None = None
     goal_actions: tuple[str, ...] = ()
+    #: Said above the question, e.g. whose reflection the form's words ask for.
+    lead: str | None = None
 
     @property
     def skippable(self) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from agreement.answers import validate_choice, validate_text
 from agreement.errors import AnswerEmpty, AnswerTooLong, InvalidChoice
-from agreement.template import load_template
+from agreement.template import PlatformStatement, load_template
 from bot.cards import MAX_CARD_BYTES, card_size, cards_in, refilled, stamp, to_activity
 from bot.turn import STEP, ask, reached_leader, refused
 from dialogs.cards.message import given_back_card
@@ -284,26 +284,85 @@ def check_answer(reply: Reply) -> Verdict:
     kept = _keep(reply)
     if kept is not None:
         return kept
+    skippable = bool(reply.asked.get("skippable"))
     if reply.wants(SKIP, common.SKIP_WORDS):
-        if not reply.asked.get("skippable"):
+        if not skippable:
             return _command_refused(reply, common.CANNOT_SKIP)
         return accept({"kind": SKIP})
-    cleaned, error = check_text(reply.entered("text"), reply.asked["max_length"])
-    if error:
-        return refuse(error)
+    try:
+        cleaned = validate_text(reply.entered("text"), max_length=reply.asked["max_length"])
+    except AnswerEmpty:
+        # An optional field left empty: the leader may mean to skip it, so say how.
+        return refuse(common.EMPTY_SKIPPABLE if skippable else common.EMPTY)
+    except AnswerTooLong as exc:
+        return refuse(answer_refusal(exc))
     return accept({"kind": ANSWER, "text": cleaned})
 
 
-def parse_statements(raw: str | None, statement_keys: list[str]) -> list[str]:
-    """Statement keys from a card's comma-separated value or typed numbers ('1, 4')."""
-    keys = []
-    for token in re.split(r"[,;\s]+", (raw or "").strip()):
-        if not token:
+# Between the parts of a typed choice: '1, 3 og 4', '1;3', '1 & 3', one per line.
+_CHOICE_PARTS = re.compile(r"[,;&+\n]|\bog\b")
+_SPACES = re.compile(r"[^\S\n]+")
+_NUMBER = re.compile(r"(\d+)[.)]?")
+# A typed word shorter than this names a statement only when it is one of the statement's words.
+_MIN_PREFIX = 3
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _statement_named(phrase: str, statements: Sequence[PlatformStatement]) -> str | None:
+    """The one statement ``phrase`` names: its number, its key, a prefix of its text or some of its words."""
+    number = _NUMBER.fullmatch(phrase)
+    if number:
+        index = int(number.group(1))
+        return statements[index - 1].key if 1 <= index <= len(statements) else None
+    words = _words(phrase)
+    if not words:
+        return None
+    typed = " ".join(words)
+    for statement in statements:
+        # Keys are written without æ, ø and å ('apen'), as leaders may type them too ('åpen').
+        if typed.translate(_FOLD) == statement.key.casefold():
+            return statement.key
+    prefixed = [s.key for s in statements if len(typed) >= _MIN_PREFIX and " ".join(_words(s.text)).startswith(typed)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    named = [s.key for s in statements if all(_has_word(_words(s.text), word) for word in words)]
+    return named[0] if len(named) == 1 else None
+
+
+def _has_word(statement_words: list[str], typed: str) -> bool:
+    """Whether a typed word is one of a statement's words, or the start of one."""
+    return any(word == typed or (len(typed) >= _MIN_PREFIX and word.startswith(typed)) for word in statement_words)
+
+
+def parse_statements(raw: str | None, statements: Sequence[PlatformStatement]) -> list[str]:
+    """Statement keys from a card's comma-separated value or as typed: '1 og 3', '1,3', '1 3', 'tillit, trygge'.
+
+    A part is a number, a key, a unique prefix of a statement or key words of one, and a part of
+    several words may name one statement each ('1 3', 'tillit innovasjon'). A part that names no
+    one statement is kept as written, for the choice to be refused as unknown.
+    """
+    text = _SPACES.sub(" ", raw or "").casefold()
+    # A statement written out whole (or pasted) has commas and 'og' of its own: taken first, longest first.
+    for statement in sorted(statements, key=lambda s: len(s.text), reverse=True):
+        text = text.replace(" ".join(statement.text.split()).casefold(), f",{statement.key},")
+    keys: list[str] = []
+    for part in _CHOICE_PARTS.split(text):
+        part = part.strip()
+        if not part:
             continue
-        if token.isdigit() and 1 <= int(token) <= len(statement_keys):
-            keys.append(statement_keys[int(token) - 1])
+        whole = _statement_named(part, statements)
+        if whole is not None:
+            keys.append(whole)
+            continue
+        each = [_statement_named(word, statements) for word in part.split()]
+        if len(each) > 1 and None not in each:
+            keys.extend(each)
         else:
-            keys.append(token)
+            keys.append(part)
     return keys
 
 
@@ -313,14 +372,14 @@ def check_choice(reply: Reply) -> Verdict:
     if kept is not None:
         return kept
     template = load_template(reply.asked["template_id"])
-    statement_keys = [s.key for s in template.platform_statements]
-    chosen = parse_statements(reply.entered("choice"), statement_keys)
+    statements = template.platform_statements
+    chosen = parse_statements(reply.entered("choice"), statements)
     try:
         keys = validate_choice(template, reply.asked[QUESTION], chosen)
     except InvalidChoice as exc:
-        ticked = {"choice": ",".join(chosen)}  # typed numbers tick their boxes too
+        ticked = {"choice": ",".join(chosen)}  # what was understood ticks its boxes (unknown parts are left out)
         if exc.unknown:
-            return refuse(qtexts.CHOICE_UNKNOWN.format(count=len(statement_keys)), ticked)
+            return refuse(qtexts.CHOICE_UNKNOWN.format(count=len(statements)), ticked)
         return refuse(answer_refusal(exc), ticked)
     return accept({"kind": CHOOSE, "keys": keys})
 
@@ -365,17 +424,26 @@ def parse_when(date_text: str | None, time_text: str | None, typed: str | None) 
         return None
 
 
+def example_when(today: date) -> str:
+    """A meeting time to show as an example of typing one: the next weekday after ``today`` at 09:00."""
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return ptexts.EXAMPLE_WHEN.format(day=day)
+
+
 def check_meeting(reply: Reply) -> Verdict:
     """A meeting date and time, not before today (in the service's time zone)."""
     date_input, time_input = reply.card_input("date"), reply.card_input("time")
     if reply.data is not None and not (time_input or "").strip() and (date_input or "").strip():
         return refuse(ptexts.MISSING_TIME)
     parsed = parse_when(date_input, time_input, None if reply.data is not None else reply.text)
+    today = date.fromisoformat(reply.asked["today"])
     if parsed is None:
-        return refuse(ptexts.INVALID_WHEN)
+        return refuse(ptexts.INVALID_WHEN.format(example=example_when(today)))
     day, clock = parsed
     when = datetime.combine(day, clock, tzinfo=ZoneInfo(reply.asked["timezone"]))
-    if day < date.fromisoformat(reply.asked["today"]):
+    if day < today:
         return refuse(ptexts.IN_THE_PAST.format(when=common.format_when(when)))
     return accept({"kind": ANSWER, "when": when.isoformat()})
 

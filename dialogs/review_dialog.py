@@ -1,4 +1,4 @@
-"""Review and signing: the subordinate signs or sends comments back; both sign with "Sted og dato"."""
+"""Review: the subordinate signs or sends comments back; the superior signs or waits. Signing is its own flow."""
 
 from __future__ import annotations
 
@@ -7,23 +7,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
 from agreement.opening import AgreementAccess
-from agreement.steps import PLACE_AND_DATE_MAX_LENGTH, send_comments, sign
+from agreement.steps import send_comments
 from bot import actions
 from bot.cards import submit, to_activity
-from bot.turn import turn_session
 from dialogs.agreement_view import AgreementView, gather
 from dialogs.cards.agreement import agreement_card
 from dialogs.cards.message import message_card
 from dialogs.cards.options import free_text_card
-from dialogs.flow import DialogDeps, FlowDialog, read
+from dialogs.flow import DialogDeps, FlowDialog
 from dialogs.reply import CHOOSE, ReplyPrompt, check_answer, check_option, options, reply_data
+from dialogs.signing_dialog import SigningDialog
 from dialogs.texts import review as texts
 
 STEPS = "review.steps"
 CHOICE_PROMPT = "review.choice"
 TEXT_PROMPT = "review.text"
 CHOICE_KEY = "review.choice"
-PLACE_KEY = "review.place"
 COMMENT_KEY = "review.comment"
 
 
@@ -35,6 +34,8 @@ class ReviewDialog(FlowDialog):
         self.add_dialog(WaterfallDialog(STEPS, [self.show_step, self.choose_step, self.act_step]))
         self.add_dialog(ReplyPrompt(CHOICE_PROMPT, check_option))
         self.add_dialog(ReplyPrompt(TEXT_PROMPT, check_answer))
+        self.signing = SigningDialog(deps)
+        self.add_dialog(self.signing)
         self.initial_dialog_id = STEPS
 
     async def show_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -67,20 +68,14 @@ class ReviewDialog(FlowDialog):
         )
 
     async def choose_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """Ask for "Sted og dato" to sign, or for the comments."""
+        """Go on to signing, or ask for the comments."""
         option = step.result["option"]
         step.values["option"] = option
         if option == "later":
             await step.context.send_activity(texts.LATER_DONE)
             return await step.end_dialog(False)
         if option == "sign":
-            template = (await self.open(step)).template
-            content = free_text_card(template.signing.place_and_date, PLACE_KEY, max_length=PLACE_AND_DATE_MAX_LENGTH,
-                                     hint=texts.PLACE_HINT, multiline=False)
-            return await step.prompt(
-                TEXT_PROMPT,
-                options(to_activity(content), {"agreement_id": step.options["agreement_id"], "question": PLACE_KEY, "max_length": PLACE_AND_DATE_MAX_LENGTH}),
-            )
+            return await step.begin_dialog(self.signing.id, {"agreement_id": step.options["agreement_id"]})
         content = free_text_card(texts.ASK_COMMENT.format(name=step.values["other"]), COMMENT_KEY,
                                  max_length=self.deps.settings.max_answer_length)
         return await step.prompt(
@@ -90,51 +85,25 @@ class ReviewDialog(FlowDialog):
         )
 
     async def act_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """Sign (when both have, both get the summary) or send the comments back to the superior."""
+        """Send the comments back to the superior; after signing, end with the signing's result."""
+        if step.values["option"] == "sign":
+            return await step.end_dialog(step.result)
         answer = step.result["text"]
-        signing = step.values["option"] == "sign"
         max_length = self.deps.settings.max_answer_length
 
-        async def act(session: AsyncSession, opened: AgreementAccess) -> bool:
-            if signing:
-                return await sign(session, opened, answer)
+        async def act(session: AsyncSession, opened: AgreementAccess) -> None:
             await send_comments(session, opened, answer, max_length=max_length)
-            return False
 
-        both, opened = await self.change(step, act)
-        agreement_id = opened.agreement.id
+        _, opened = await self.change(step, act)
         other = opened.other
-        own = opened.viewer.name
-        if not signing:
-            await step.context.send_activity(texts.COMMENT_SENT.format(name=other.name))
-            message = texts.NOTIFY_COMMENT.format(name=own)
-            await self.notify(
-                step, other,
-                to_activity(
-                    message_card(message, [submit(texts.NOTIFY_COMMENT_BUTTON,
-                                                  actions.submit_data(actions.FILL, agreement_id))], quoted=answer),
-                    summary=message,
-                ),
-            )
-            return await step.end_dialog(True)
-        if both:
-            await step.context.send_activity(await summary_activity(self.deps, turn_session(step.context), opened.viewer.id, agreement_id))
-            await self.notify(step, other, await summary_activity(self.deps, turn_session(step.context), other.id, agreement_id))
-            return await step.end_dialog(True)
-        await step.context.send_activity(texts.SIGNED_WAITING.format(name=other.name))
-        message = texts.NOTIFY_SIGNED.format(name=own)
-        button_action = actions.SIGN if opened.role is Role.SUBORDINATE else actions.REVIEW
+        await step.context.send_activity(texts.COMMENT_SENT.format(name=other.name))
+        message = texts.NOTIFY_COMMENT.format(name=opened.viewer.name)
         await self.notify(
             step, other,
-            to_activity(message_card(message, [submit(texts.NOTIFY_SIGNED_BUTTON,
-                                                      actions.submit_data(button_action, agreement_id))]),
-                        summary=message),
+            to_activity(
+                message_card(message, [submit(texts.NOTIFY_COMMENT_BUTTON,
+                                              actions.submit_data(actions.FILL, opened.agreement.id))], quoted=answer),
+                summary=message,
+            ),
         )
         return await step.end_dialog(True)
-
-
-async def summary_activity(deps: DialogDeps, session: AsyncSession, recipient_id: int, agreement_id: int):
-    """The signed agreement as its recipient may see it."""
-    view = await read(session, recipient_id, agreement_id, gather)
-    content = agreement_card(view, deps.local, lead=texts.BOTH_SIGNED)
-    return to_activity(content, summary=texts.BOTH_SIGNED)

@@ -85,7 +85,7 @@ BUTTONS = {
     actions.SIGN: "Signer avtalen",
     actions.FOLLOWUP_REFLECT: "Start oppfølgingen",
     actions.FOLLOWUP_RECORD: "Registrer oppfølgingen",
-    actions.FOLLOWUP_CONFIRM: "Bekreft oppfølgingen",
+    actions.FOLLOWUP_CONFIRM: "Les og bekreft oppfølgingen",
 }
 
 # --- command line (for HR and operators) ----------------------------------------------
@@ -99,6 +99,9 @@ KIND_LABELS = {
     "followup_reminder": "påminnelse om oppfølging",
 }
 CLI_PLAN_HEADER = "Påminnelser {day}: {count} meldinger"
+CLI_DAY_OFF = "{day} er {why}: påminnelser sendes bare på arbeidsdager."
+CLI_WEEKEND = "helg"
+CLI_HOLIDAY = "helligdag ({name})"
 CLI_UNREACHABLE = "kan ikke nås"
 CLI_DUE = "forfalt"
 CLI_RETRY = "nytt forsøk"
@@ -127,7 +130,12 @@ CLI_UNREACHABLE_HEADER = (
 CLI_UNREACHABLE_COLUMNS = ("Leder", "E-post", "Årsak", "Siden", "Påminnelser som ikke kom fram")
 CLI_ALL_REACHABLE = "Alle aktive ledere kan nås av boten."
 CLI_CALENDAR_HEADER = "Påminnelseskalender {year} ({zone})"
-CLI_CALENDAR_COLUMNS = ("Innstilling", "Dato/tid", "Sendes (flyttet til arbeidsdag)", "Kilde")
+CLI_CALENDAR_COLUMNS = ("Innstilling", "Dato/tid", "Sendes / frist", "Kilde")
+CLI_CALENDAR_SENT = "sendes {day}"
+CLI_CALENDAR_DEADLINE = "frist {day}"
+CLI_CALENDAR_MOVED = "{when} (flyttet fra {original})"
+CLI_CALENDAR_MOVED_FROM_HOLIDAY = "helligdag"
+CLI_CALENDAR_SEND_TIME = "kl. {clock}"
 CLI_OVERRIDDEN = "satt for året"
 CLI_DEFAULT = "standard"
 CLI_CALENDAR_REFUSED = "Kalenderen ble ikke endret."

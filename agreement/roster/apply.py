@@ -102,7 +102,6 @@ _PROGRESS_COLUMNS = (
     "subordinate_prepared_at",
     "filled_at",
     "review_comment_at",
-    "sign_place_date",
     "superior_signed_at",
     "subordinate_signed_at",
     "followup_recorded_at",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from agreement.signatures import Signature
 from agreement.template import FieldKind
-from bot.cards import Element, as_typed, bullets, card, container, facts, heading, text
+from bot import actions
+from bot.cards import Element, as_typed, bullets, card, container, heading, submit, text
 from dialogs.agreement_view import AgreementView, PreparationView
 from dialogs.cards.questions import statement_lines
 from dialogs.questions import goal_key
@@ -30,10 +32,38 @@ def _goals(goals: Sequence) -> list[Element]:
     return items or [text(EMPTY_ANSWER)]
 
 
-def _signature(name: str, signed_at: datetime | None, localise: Callable[[datetime], datetime]) -> str:
-    if signed_at is None:
-        return f"{name} ({texts.NOT_SIGNED})"
-    return f"{name} ({texts.SIGNED_AT.format(date=common.format_date(localise(signed_at)))})"
+def _signature(label: str, place_and_date_label: str, name: str, signed: Signature | None,
+               localise: Callable[[datetime], datetime]) -> Element:
+    """One signer: who, whether signed, their own place and date (as typed) and their answer on sharing."""
+    if signed is None:
+        return container([text(label, bold=True), text(texts.SIGNER.format(name=name, state=texts.UNSIGNED))])
+    state = texts.SIGNED_AT.format(date=common.format_date(localise(signed.signed_at)))
+    return container([
+        text(label, bold=True),
+        text(texts.SIGNER.format(name=name, state=state), spacing="None"),
+        text(place_and_date_label, subtle=True, spacing="Small"),
+        # The place and date is typed by a leader.
+        as_typed(signed.place_and_date, spacing="None"),
+        text(texts.SHARES.format(answer=texts.YES if signed.shares_development else texts.NO), subtle=True),
+    ])
+
+
+def _signatures(view: AgreementView, localise: Callable[[datetime], datetime]) -> list[Element]:
+    signing = view.template.signing
+    items = [
+        _signature(signing.subordinate, signing.place_and_date, view.subordinate_name, view.subordinate_signature,
+                   localise),
+        _signature(signing.superior, signing.place_and_date, view.superior_name, view.superior_signature, localise),
+    ]
+    if view.subordinate_signature and view.superior_signature:
+        both_yes = view.subordinate_signature.shares_development and view.superior_signature.shares_development
+        items.append(text(texts.SHARED if both_yes else texts.NOT_SHARED))
+    return items
+
+
+def signed_by_both(view: AgreementView) -> bool:
+    """Both leaders have signed the agreement shown."""
+    return view.subordinate_signature is not None and view.superior_signature is not None
 
 
 def _answer_items(view: AgreementView, section_key: str, field) -> list[Element]:
@@ -46,11 +76,12 @@ def _answer_items(view: AgreementView, section_key: str, field) -> list[Element]
 
 
 def _recorded_card(view: AgreementView, title: str, content: Sequence[Element], buttons: Sequence[Element],
-                   lead: str | None, question: str | None) -> dict:
-    """``content`` under its title and the two parties, with ``lead`` above and ``question`` under it."""
+                   lead: str | None, question: str | None, under_title: Sequence[Element] = ()) -> dict:
+    """``content`` under its title, ``under_title`` and the two parties; ``lead`` above, ``question`` under it."""
     body = [
         text(lead, bold=True) if lead else None,
         heading(title),
+        *under_title,
         text(texts.PARTIES.format(subordinate=view.subordinate_name, superior=view.superior_name)),
         *content,
         text(question, bold=True) if question else None,
@@ -65,9 +96,11 @@ def _answered(label: str, answer: str | None) -> list[Element]:
 
 def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime],
                    buttons: Sequence[Element] = (), *, lead: str | None = None, question: str | None = None) -> dict:
-    """The agreement as recorded by the superior, with the signature block.
+    """The agreement as recorded by the superior, with both signatures.
 
-    ``lead`` is said above the agreement (e.g. why it is sent), ``question`` under it, by the buttons.
+    Headed with the agreement's own year, the form's subtitle and the form it was made on.
+    ``lead`` is said above the agreement (e.g. why it is sent), ``question`` under it, by the
+    buttons. Signed by both, it also has the button for changing one's answer on sharing.
     """
     template = view.template
     content: list[Element] = []
@@ -77,22 +110,20 @@ def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime]
             items.append(text(field.label, bold=True))
             items += _answer_items(view, section.key, field)
         content.append(container(items, separator=True))
-    signing = template.signing
-    # The place and date is typed by a leader, so it is not a fact (a FactSet's values are Markdown).
-    place_and_date = [text(signing.place_and_date, bold=True), _typed_or_empty(view.place_and_date)]
-    signatures = facts(
-        [
-            (signing.subordinate, _signature(view.subordinate_name, view.subordinate_signed_at, localise)),
-            (signing.superior, _signature(view.superior_name, view.superior_signed_at, localise)),
-        ]
-    )
-    content.append(container([*place_and_date, signatures], separator=True))
-    return _recorded_card(view, template.title, content, buttons, lead, question)
+    content.append(container(_signatures(view, localise), separator=True))
+    if signed_by_both(view):
+        buttons = [*buttons, submit(texts.SHARING_BUTTON, actions.submit_data(actions.SHARING, view.agreement_id))]
+    under_title = [text(template.subtitle, spacing="None"),
+                   text(texts.SOURCE.format(title=template.title), subtle=True)]
+    return _recorded_card(view, texts.HEADING.format(year=view.year), content, buttons, lead, question, under_title)
 
 
 def followup_card(view: AgreementView, buttons: Sequence[Element] = (), *, lead: str | None = None,
-                  question: str | None = None) -> dict:
-    """The follow-up conversation as recorded by the superior (``lead`` above, ``question`` under it)."""
+                  question: str | None = None, after: Sequence[Element] = ()) -> dict:
+    """The follow-up conversation as recorded by the superior (``lead`` above, ``question`` under it).
+
+    ``after`` stands under the record, e.g. the subordinate's comment on it.
+    """
     followup = view.template.followup
     content: list[Element] = []
     for field in followup.fields:
@@ -108,6 +139,7 @@ def followup_card(view: AgreementView, buttons: Sequence[Element] = (), *, lead:
             items = [heading(field.heading, size="Medium")] if field.heading else []
             items += _answered(field.label, view.answers.get(field.key))
             content.append(container(items, separator=True))
+    content += after
     return _recorded_card(view, followup.heading, content, buttons, lead, question)
 
 

@@ -66,3 +66,21 @@ def goals_card(
         ],
         fallback=label,
     )
+
+
+def remove_card(progress: str, prompt_key: str, goal: GoalView) -> dict:
+    """Whether to remove this goal, shown with its actions: «Fjern» or «Behold»."""
+    question = texts.CONFIRM_REMOVE.format(title=goal.title)
+    # The question names the leader's goal, so it is shown as typed.
+    body: list[Element] = [text(progress, subtle=True), as_typed(question, bold=True)]
+    if goal.actions:
+        body.append(text(texts.ACTIONS, subtle=True, spacing="Small"))
+        body += [as_typed(action, bullet=True, spacing="None") for action in goal.actions]
+    return card(
+        body,
+        [
+            submit(texts.REMOVE, reply_data(CHOOSE, prompt_key, option="remove"), style="destructive"),
+            submit(texts.KEEP, reply_data(CHOOSE, prompt_key, option="keep")),
+        ],
+        fallback=question,
+    )

@@ -22,33 +22,31 @@ class MenuEntry:
     meeting: str | None
     next_text: str
     next_actions: tuple[str, ...]
+    progress: str | None = None
 
 
-def menu_card(year: int, entries: Sequence[MenuEntry]) -> dict:
-    """The menu card."""
+def menu_card(year: int, entries: Sequence[MenuEntry], *, earlier_years: bool = False) -> dict:
+    """The menu card; every agreement can be seen, and with ``earlier_years`` those of earlier years too."""
     body = [heading(texts.TITLE.format(year=year))]
     if not entries:
         body.append(text(texts.NONE.format(year=year)))
     for entry in entries:
         title = (texts.AS_SUPERIOR if entry.as_superior else texts.AS_SUBORDINATE).format(name=entry.other_name)
+        shown = [
+            (texts.STATUS, entry.status),
+            (texts.MEETING, entry.meeting or texts.NOT_PLANNED),
+            *([(texts.PROGRESS, entry.progress)] if entry.progress else []),
+            (texts.NEXT, entry.next_text),
+        ]
         items = [
             text(title, bold=True),
-            facts(
-                [
-                    (texts.STATUS, entry.status),
-                    (texts.MEETING, entry.meeting or texts.NOT_PLANNED),
-                    (texts.NEXT, entry.next_text),
-                ]
-            ),
+            facts(shown),
+            flow_buttons(texts.BUTTONS, (*entry.next_actions, actions.VIEW_AGREEMENT), entry.agreement_id),
         ]
-        if entry.next_actions:
-            items.append(flow_buttons(texts.BUTTONS, entry.next_actions, entry.agreement_id))
         body.append(container(items, separator=True))
-    return card(
-        body,
-        [
-            submit(common.BUTTON_READING, actions.submit_data(actions.OPEN_READING)),
-            submit(common.BUTTON_HELP, actions.submit_data(actions.HELP)),
-        ],
-        fallback=texts.TITLE.format(year=year),
-    )
+    buttons = [submit(texts.PAST_YEARS, actions.submit_data(actions.PAST_YEARS))] if earlier_years else []
+    buttons += [
+        submit(common.BUTTON_READING, actions.submit_data(actions.OPEN_READING)),
+        submit(common.BUTTON_HELP, actions.submit_data(actions.HELP)),
+    ]
+    return card(body, buttons, fallback=texts.TITLE.format(year=year))

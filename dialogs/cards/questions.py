@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from agreement.template import AnswerSection, Template
 from bot.cards import Element, as_typed, bullets, card, container, heading, text, text_input
 from dialogs.cards.options import answer_buttons
+from dialogs.cards.whole_text import CONTEXT_LENGTH, shortened
 from dialogs.questions import Question
 from dialogs.texts import common
 from dialogs.texts import questions as texts
@@ -20,6 +21,9 @@ class ContextEntry:
     who: str
     lines: tuple[str, ...] = ()
     hidden: str | None = None
+    #: The answer the text is: a long one is shortened, with a button to read it whole.
+    answer_id: int | None = None
+    agreement_id: int | None = None
 
 
 def section_card(section: AnswerSection) -> dict:
@@ -42,6 +46,8 @@ def _context_block(title: str, entries: Sequence[ContextEntry]) -> Element | Non
         items.append(text(entry.who, bold=True, spacing="Small"))
         if entry.hidden:
             items.append(text(entry.hidden, subtle=True))
+        elif entry.answer_id is not None and entry.agreement_id is not None and len(entry.lines) == 1:
+            items += shortened(entry.lines[0], CONTEXT_LENGTH, entry.agreement_id, entry.answer_id)
         elif entry.lines:
             bullet = len(entry.lines) > 1
             items += [as_typed(line, bullet=bullet, spacing="None" if bullet else None) for line in entry.lines]
@@ -50,11 +56,22 @@ def _context_block(title: str, entries: Sequence[ContextEntry]) -> Element | Non
     return container(items, style="emphasis")
 
 
+def _comment_block(comment: ContextEntry | None) -> Element | None:
+    """The subordinate's comments on the agreement (``who`` is the block's title)."""
+    if comment is None:
+        return None
+    items = [text(comment.who, bold=True),
+             *shortened(comment.lines[0], CONTEXT_LENGTH, comment.agreement_id, comment.answer_id)]
+    return container(items, style="accent")
+
+
 def _question_head(question: Question, progress: str, context_title: str,
-                   context: Sequence[ContextEntry]) -> list[Element | None]:
+                   context: Sequence[ContextEntry], comment: ContextEntry | None = None) -> list[Element | None]:
     body: list[Element | None] = [text(progress, subtle=True)]
     if question.heading:
         body.append(heading(question.heading, size="Medium"))
+    if question.lead:
+        body.append(text(question.lead))
     # A label can name a leader's goal ("Hvordan har det gått med utviklingsmålet «…»?").
     body.append(as_typed(question.label, bold=True))
     if question.help:
@@ -62,6 +79,7 @@ def _question_head(question: Question, progress: str, context_title: str,
     if question.goal_actions:
         body.append(text(texts.GOAL_ACTIONS, subtle=True))
         body += [as_typed(action, bullet=True, spacing="None") for action in question.goal_actions]
+    body.append(_comment_block(comment))
     body.append(_context_block(context_title, context))
     return body
 
@@ -73,9 +91,10 @@ def text_question_card(
     max_length: int,
     context_title: str = texts.CONTEXT_PREPARATION,
     context: Sequence[ContextEntry] = (),
+    comment: ContextEntry | None = None,
 ) -> dict:
     """A question answered with text; the current answer is in the field, ready to edit."""
-    body = _question_head(question, progress, context_title, context)
+    body = _question_head(question, progress, context_title, context, comment)
     if current:
         body.append(text(texts.CURRENT_HINT, subtle=True))
     elif question.skippable:
@@ -94,9 +113,10 @@ def choice_question_card(
     current: Sequence[str] = (),
     context_title: str = texts.CONTEXT_PREPARATION,
     context: Sequence[ContextEntry] = (),
+    comment: ContextEntry | None = None,
 ) -> dict:
     """The Lederplattformen choice as a multi-select of the statements."""
-    body = _question_head(question, progress, context_title, context)
+    body = _question_head(question, progress, context_title, context, comment)
     body.append(
         text(texts.CHOICE_HINT.format(minimum=common.number_word(minimum), maximum=common.number_word(maximum)),
              subtle=True)

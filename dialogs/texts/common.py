@@ -9,6 +9,12 @@ HELP_WORDS = ("hjelp",)
 STATUS_WORDS = ("status",)
 CANCEL_WORDS = ("avbryt",)
 MENU_WORDS = ("start", "meny")
+# A greeting shows the menu.
+GREETING_WORDS = (
+    "hei", "hallo", "halla", "heisann", "hei hei", "hei på deg", "hei bot", "god morgen", "god dag", "god ettermiddag",
+    "god kveld", "morn", "morna", "hi", "hello",
+)
+VIEW_WORDS = ("vis avtalen", "se avtalen", "vis avtale", "se avtale", "vis avtalene", "se avtalene", "avtalen")
 KEEP_WORDS = ("behold",)
 SKIP_WORDS = ("hopp over",)
 
@@ -20,6 +26,11 @@ BUTTON_MENU = "Til menyen"
 BUTTON_HELP = "Hjelp"
 BUTTON_STATUS = "Status"
 BUTTON_READING = "Les om lederavtalen"
+BUTTON_READ_WHOLE = "Les hele teksten"
+
+# One text shown whole.
+WHOLE_TEXT_TITLE = "Hele teksten"
+TEXT_NOT_FOUND = "Jeg finner ikke den teksten."
 
 # Help.
 HELP_TITLE = "Hjelp"
@@ -32,6 +43,7 @@ HELP_COMMANDS_TITLE = "Dette kan du skrive når som helst:"
 HELP_COMMANDS = (
     "**meny** eller **start**: avtalene dine og neste steg",
     "**status**: status for avtalene dine",
+    "**vis avtalen**: det du kan se av avtalen, også fra tidligere år",
     "**avbryt**: avbryt det du holder på med (det du har svart, er lagret)",
     "**hjelp**: denne teksten",
 )
@@ -46,6 +58,7 @@ STATUS_TITLE = "Status for lederavtalene dine i {year}:"
 STATUS_NONE = "Du er ikke med i noen lederavtale i {year}."
 STATUS_LINE_SUBORDINATE = "Din lederavtale med {name}: {status}"
 STATUS_LINE_SUPERIOR = "Lederavtale med {name}: {status}"
+STATUS_MEETING = "samtale {when}"
 
 # Cancel and unknown input.
 CANCELLED = "Avbrutt. Det du har svart, er lagret. Skriv «meny» når du vil fortsette."
@@ -77,6 +90,7 @@ TOO_LONG = (
 )
 NOTHING_TO_KEEP = "Du har ikke svart på dette ennå, så det er ingenting å beholde. Skriv svaret ditt."
 CANNOT_SKIP = "Dette spørsmålet må besvares. Skriv svaret ditt."
+EMPTY_SKIPPABLE = "Svaret er tomt. Skriv svaret ditt, eller velg «Hopp over» om du vil la feltet stå tomt."
 NOTIFY_FAILED = "Jeg fikk ikke sendt beskjed til {name} nå. Si gjerne fra selv."
 
 ROLE_SUBORDINATE = "Underordnet leder"

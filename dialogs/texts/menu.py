@@ -10,6 +10,10 @@ STATUS = "Status"
 MEETING = "Samtale"
 NOT_PLANNED = "ikke planlagt"
 NEXT = "Neste steg"
+PROGRESS = "Fremdrift"
+PROGRESS_PREPARATION = "{answered} av {total} besvart i forberedelsen din"
+PROGRESS_AGREEMENT = "{answered} av {total} fylt ut i avtalen"
+PAST_YEARS = "Tidligere år"
 
 BUTTONS = {
     actions.PLAN: "Planlegg samtalen",
@@ -19,8 +23,11 @@ BUTTONS = {
     actions.REVIEW: "Les og signer",
     actions.SIGN: "Signer",
     actions.FOLLOWUP_REFLECT: "Forbered oppfølgingen",
+    actions.VIEW_REFLECTIONS: "Se refleksjonene",
     actions.FOLLOWUP_RECORD: "Registrer oppfølgingen",
-    actions.FOLLOWUP_CONFIRM: "Bekreft oppfølgingen",
+    actions.FOLLOWUP_CONFIRM: "Les og bekreft oppfølgingen",
+    actions.SHARING: "Deling av Ledelsesutvikling",
+    actions.VIEW_AGREEMENT: "Se avtalen",
 }
 
 STEP_PLAN = "Planlegg ledersamtalen med {name}, og forbered deg."
@@ -35,7 +42,8 @@ STEP_FOLLOWUP_LATER = "Avtalen er signert. Oppfølgingen starter {date}."
 STEP_REFLECT = "Forbered oppfølgingssamtalen."
 STEP_RECORD = "Forbered og registrer oppfølgingssamtalen."
 STEP_WAIT_RECORD = "Venter på at {name} registrerer oppfølgingssamtalen."
-STEP_CONFIRM = "Bekreft oppfølgingen."
+STEP_CONFIRM = "Les gjennom oppfølgingen og bekreft den."
+STEP_CONFIRM_OR_COMMENT = "Les gjennom oppfølgingen, og bekreft den eller skriv en kommentar."
 STEP_WAIT_CONFIRM = "Venter på at {name} bekrefter oppfølgingen."
 STEP_DONE = "Ferdig for i år."
 
@@ -49,5 +57,8 @@ REFUSE_ALREADY_SIGNED = "Du har allerede signert avtalen. Her er menyen din."
 REFUSE_NOT_SIGNED = "Oppfølgingen kommer etter at avtalen er signert. Her er menyen din."
 REFUSE_FOLLOWUP_RECORDED = "Oppfølgingssamtalen er allerede registrert. Her er menyen din."
 REFUSE_FOLLOWUP_DONE = "Oppfølgingen er allerede bekreftet av dere begge. Her er menyen din."
+REFUSE_NOT_BOTH_REFLECTED = (
+    "Dere ser hverandres refleksjoner når dere begge er ferdige med refleksjonene. Her er menyen din."
+)
 REFUSE_NOT_RECORDED = "Oppfølgingssamtalen er ikke registrert ennå. Her er menyen din."
 REFUSE_ALREADY_CONFIRMED = "Du har allerede bekreftet oppfølgingen. Her er menyen din."

@@ -17,7 +17,11 @@ CONTEXT_REFLECTION = "Fra refleksjonene før oppfølgingssamtalen"
 CONTEXT_OWN = "Du"
 CONTEXT_NOTHING = "Ingenting skrevet."
 CONTEXT_HIDDEN_PREPARATION = "{name} forberedelse vises når dere begge har merket forberedelsen som ferdig."
-CONTEXT_HIDDEN_REFLECTION = "{name} refleksjoner vises når oppfølgingssamtalen er registrert."
+CONTEXT_HIDDEN_REFLECTION = "{name} refleksjoner vises når dere begge er ferdige med refleksjonene."
+
+#: The subordinate's comments on the filled agreement, shown by each question while the superior changes it.
+COMMENTS_TITLE = "Kommentarer fra {name}"
+COMMENTS_LABEL = "Kommentarer til avtalen"
 
 GOAL_QUESTION = "Hvordan har det gått med utviklingsmålet «{title}»?"
 GOAL_ACTIONS = "Tiltak:"

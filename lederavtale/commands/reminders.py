@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import logging
 import signal
-import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -18,20 +17,31 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapter import open_outbound
-from bot.settings import Settings
-from lederavtale.gc_tuning import tune_for_service
-from scheduler import texts
 from agreement.calendar import (
+    DEADLINE_KEYS,
     DEFAULT_DATES,
+    KEYS,
     SEND_TIME_KEY,
     CalendarError,
+    ReminderCalendar,
     is_working_day,
     load_calendar,
     parse_assignments,
     public_holiday,
     set_calendar,
 )
+from bot.adapter import open_outbound
+from bot.settings import Settings
+from lederavtale.commands import texts as cli_texts
+from lederavtale.commands.common import (
+    add_date_argument,
+    add_year_argument,
+    write_refusal,
+    write_result,
+    year_of,
+)
+from lederavtale.gc_tuning import tune_for_service
+from scheduler import texts
 from scheduler.planner import Message, RetryPolicy, Snapshot, as_utc
 from scheduler.service import ReminderScheduler
 from scheduler.sweep import SweepReport, Sweeper, plan_due
@@ -43,43 +53,39 @@ logger = logging.getLogger(__name__)
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``reminders``, ``calendar`` and ``scheduler`` to the ``lederavtale`` command."""
-    reminders = subparsers.add_parser("reminders", help="preview, send and audit reminders")
+    reminders = subparsers.add_parser("reminders", help=cli_texts.REMINDERS_HELP)
     sub = reminders.add_subparsers(dest="reminders_command", required=True)
-    plan = sub.add_parser("plan", help="list what would be sent on a day, to whom (no content)")
-    plan.add_argument("--date", type=_date, help="the day (YYYY-MM-DD, default: today)")
+    plan = sub.add_parser("plan", help=cli_texts.REMINDERS_PLAN_HELP)
+    add_date_argument(plan)
     plan.set_defaults(handler=plan_command)
-    send = sub.add_parser("send", help="send what is due on a day, now")
-    send.add_argument("--date", type=_date, help="the day (YYYY-MM-DD, default: today)")
-    send.add_argument("--dry-run", action="store_true", help="only list what would be sent")
+    send = sub.add_parser("send", help=cli_texts.REMINDERS_SEND_HELP)
+    add_date_argument(send)
+    send.add_argument("--dry-run", action="store_true", help=cli_texts.REMINDERS_DRY_RUN_HELP)
     send.set_defaults(handler=send_command)
-    log = sub.add_parser("log", help="what was sent, failed or found unreachable")
-    log.add_argument("--year", type=int, help="agreement year (default: this year)")
-    log.add_argument("--status", choices=[status.value for status in ReminderStatus], help="only this status")
+    log = sub.add_parser("log", help=cli_texts.REMINDERS_LOG_HELP)
+    add_year_argument(log)
+    log.add_argument(
+        "--status", choices=[status.value for status in ReminderStatus], help=cli_texts.REMINDERS_STATUS_HELP
+    )
     log.set_defaults(handler=log_command)
-    unreachable = sub.add_parser("unreachable", help="leaders the bot cannot reach: HR must contact them")
+    unreachable = sub.add_parser("unreachable", help=cli_texts.REMINDERS_UNREACHABLE_HELP)
     unreachable.set_defaults(handler=unreachable_command)
 
-    calendar = subparsers.add_parser("calendar", help="the year's reminder dates and sending time")
+    calendar = subparsers.add_parser("calendar", help=cli_texts.CALENDAR_HELP)
     calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
-    show = calendar_sub.add_parser("show", help="show the year's calendar")
-    show.add_argument("--year", type=int, help="year (default: this year)")
+    show = calendar_sub.add_parser("show", help=cli_texts.CALENDAR_SHOW_HELP)
+    add_year_argument(show)
     show.set_defaults(handler=calendar_show_command)
-    change = calendar_sub.add_parser(
-        "set", help="change dates (KEY=YYYY-MM-DD) or the sending time (send_time=HH:MM); KEY= resets"
+    change = calendar_sub.add_parser("set", help=cli_texts.CALENDAR_SET_HELP)
+    add_year_argument(change)
+    change.add_argument(
+        "assignments", nargs="+", metavar=cli_texts.ASSIGNMENT_METAVAR,
+        help=cli_texts.CALENDAR_KEYS_HELP.format(keys=", ".join(KEYS)),
     )
-    change.add_argument("--year", type=int, required=True, help="year")
-    change.add_argument("assignments", nargs="+", metavar="KEY=VALUE", help=", ".join((*DEFAULT_DATES, SEND_TIME_KEY)))
     change.set_defaults(handler=calendar_set_command)
 
-    scheduler = subparsers.add_parser("scheduler", help="run the reminder scheduler alone (until SIGINT/SIGTERM)")
-    scheduler.set_defaults(handler=scheduler_command)
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    scheduler = subparsers.add_parser("scheduler", help=cli_texts.SCHEDULER_HELP)
+    scheduler.set_defaults(handler=scheduler_command, service=True)
 
 
 def _zone(settings: Settings) -> ZoneInfo:
@@ -106,8 +112,8 @@ def _day_note(day: date) -> str | None:
     if is_working_day(day):
         return None
     holiday = public_holiday(day)
-    why = f"helligdag ({holiday})" if holiday else "helg"
-    return f"{day.isoformat()} er {why}: påminnelser sendes bare på arbeidsdager."
+    why = texts.CLI_HOLIDAY.format(name=holiday) if holiday else texts.CLI_WEEKEND
+    return texts.CLI_DAY_OFF.format(day=day.isoformat(), why=why)
 
 
 def format_plan(messages: Sequence[Message], snapshot: Snapshot, day: date) -> str:
@@ -136,9 +142,9 @@ async def plan_command(args: argparse.Namespace, settings: Settings) -> int:
             now = await moment_for(session_factory, settings, args.date)
             snapshot, messages = await plan_due(session_factory, settings, now)
         except CalendarError as exc:
-            sys.stderr.write(f"{exc}\n")
+            write_refusal(str(exc))
             return 2
-    print(format_plan(messages, snapshot, now.astimezone(_zone(settings)).date()))
+    write_result(format_plan(messages, snapshot, now.astimezone(_zone(settings)).date()))
     return 0
 
 
@@ -156,7 +162,7 @@ async def send_command(args: argparse.Namespace, settings: Settings) -> int:
         try:
             now = await moment_for(session_factory, settings, args.date)
         except CalendarError as exc:
-            sys.stderr.write(f"{exc}\n")
+            write_refusal(str(exc))
             return 2
         day = now.astimezone(_zone(settings)).date()
         async with open_outbound(settings, session_factory) as outbound:
@@ -164,9 +170,10 @@ async def send_command(args: argparse.Namespace, settings: Settings) -> int:
             report = await sweeper.run(now, dry_run=args.dry_run)
             # The planning snapshot: an agreement changed during the send is still listed.
             snapshot = report.snapshot or await sweeper.snapshot(now)
-    print(format_plan(report.messages, snapshot, day))
+    result = format_plan(report.messages, snapshot, day)
     if not args.dry_run:
-        print(format_report(report))
+        result = f"{result}\n{format_report(report)}"
+    write_result(result)
     return 1 if report.failed else 0
 
 
@@ -180,7 +187,7 @@ def _log_status(row: ReminderLog, now: datetime, policy: RetryPolicy) -> str:
 
 async def log_command(args: argparse.Namespace, settings: Settings) -> int:
     """``reminders log [--year] [--status]``."""
-    year = args.year or _today(settings).year
+    year = year_of(args, settings)
     zone = _zone(settings)
     now = datetime.now(timezone.utc)
     async with open_database(settings.database_url) as (_engine, session_factory):
@@ -196,7 +203,7 @@ async def log_command(args: argparse.Namespace, settings: Settings) -> int:
                 query = query.where(ReminderLog.status == ReminderStatus(args.status))
             rows = (await session.execute(query)).all()
     if not rows:
-        print(texts.CLI_LOG_EMPTY.format(year=year))
+        write_result(texts.CLI_LOG_EMPTY.format(year=year))
         return 0
     header = texts.CLI_LOG_COLUMNS
     table = [header]
@@ -208,7 +215,7 @@ async def log_command(args: argparse.Namespace, settings: Settings) -> int:
             f"{names.get(superior_id, '?')} – {names.get(subordinate_id, '?')} [{row.agreement_id}]",
             _log_status(row, now, RetryPolicy()), str(row.attempts), when, row.error or "",
         ))
-    print(_table(table))
+    write_result(_table(table))
     return 0
 
 
@@ -239,53 +246,64 @@ async def unreachable_command(args: argparse.Namespace, settings: Settings) -> i
         when = as_utc(since).astimezone(zone).strftime("%d.%m.%Y") if since else "-"
         table.append((f"{name} [{leader_id}]", email, why, when, str(missed.get(leader_id, 0))))
     if len(table) == 1:
-        print(texts.CLI_ALL_REACHABLE)
+        write_result(texts.CLI_ALL_REACHABLE)
         return 0
-    print(texts.CLI_UNREACHABLE_HEADER.format(count=len(table) - 1))
-    print(_table(table))
+    write_result(f"{texts.CLI_UNREACHABLE_HEADER.format(count=len(table) - 1)}\n{_table(table)}")
     return 0
 
 
 async def calendar_show_command(args: argparse.Namespace, settings: Settings) -> int:
     """``calendar show [--year]``."""
-    year = args.year or _today(settings).year
+    year = year_of(args, settings)
     try:
         async with open_database(settings.database_url) as (_engine, session_factory):
             async with session_factory() as session:
                 calendar = await load_calendar(session, year, settings.timezone)
     except CalendarError as exc:
-        sys.stderr.write(f"{exc}\n")
+        write_refusal(str(exc))
         return 2
-    print(format_calendar(calendar))
+    write_result(format_calendar(calendar))
     return 0
 
 
-def format_calendar(calendar) -> str:
-    """The year's dates: configured, and when reminders actually go out."""
+def _effective(key: str, configured: date, effective: date) -> str:
+    """The day a reminder goes out (or a deadline falls), and what it was moved from."""
+    template = texts.CLI_CALENDAR_DEADLINE if key in DEADLINE_KEYS else texts.CLI_CALENDAR_SENT
+    when = template.format(day=texts.weekday_day_month(effective))
+    if effective == configured:
+        return when
+    original = (
+        texts.CLI_CALENDAR_MOVED_FROM_HOLIDAY if public_holiday(configured) else texts.WEEKDAYS[configured.weekday()]
+    )
+    return texts.CLI_CALENDAR_MOVED.format(when=when, original=original)
+
+
+def format_calendar(calendar: ReminderCalendar) -> str:
+    """The year's dates: as set, and the working day each reminder goes out (or deadline falls) on."""
     table = [texts.CLI_CALENDAR_COLUMNS]
     for key in DEFAULT_DATES:
         configured = calendar.configured[key]
-        effective = calendar.effective[key]
-        moved = texts.weekday_day_month(effective) if effective != configured else ""
         source = texts.CLI_OVERRIDDEN if key in calendar.overrides else texts.CLI_DEFAULT
-        table.append((key, configured.isoformat(), moved, source))
+        table.append((key, configured.isoformat(), _effective(key, configured, calendar.effective[key]), source))
     source = texts.CLI_OVERRIDDEN if SEND_TIME_KEY in calendar.overrides else texts.CLI_DEFAULT
-    table.append((SEND_TIME_KEY, calendar.send_time.strftime("%H:%M"), "", source))
+    send_time = texts.CLI_CALENDAR_SEND_TIME.format(clock=texts.clock(calendar.send_moment(calendar.kickoff)))
+    table.append((SEND_TIME_KEY, calendar.send_time.strftime("%H:%M"), send_time, source))
     return f"{texts.CLI_CALENDAR_HEADER.format(year=calendar.year, zone=calendar.timezone.key)}\n{_table(table)}"
 
 
 async def calendar_set_command(args: argparse.Namespace, settings: Settings) -> int:
-    """``calendar set --year Y KEY=VALUE ...``: validated whole, saved only if valid."""
+    """``calendar set [--year Y] KEY=VALUE ...``: validated whole, saved only if valid."""
+    year = year_of(args, settings)
     try:
         updates = parse_assignments(args.assignments)
         async with open_database(settings.database_url) as (_engine, session_factory):
             async with session_factory() as session:
-                calendar = await set_calendar(session, args.year, updates, settings.timezone)
+                calendar = await set_calendar(session, year, updates, settings.timezone)
                 await session.commit()
     except CalendarError as exc:
-        sys.stderr.write(f"{texts.CLI_CALENDAR_REFUSED}\n{exc}\n")
+        write_refusal(f"{texts.CLI_CALENDAR_REFUSED}\n{exc}")
         return 2
-    print(format_calendar(calendar))
+    write_result(format_calendar(calendar))
     return 0
 
 

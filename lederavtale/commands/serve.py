@@ -10,9 +10,10 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from lederavtale.gc_tuning import tune_for_service
 from bot.settings import Settings
 from lederavtale.app import create_app
+from lederavtale.commands import texts
+from lederavtale.gc_tuning import tune_for_service
 
 logger = logging.getLogger(__name__)
 
@@ -20,15 +21,19 @@ LOOPBACK = "127.0.0.1"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="run the bot service (POST /api/messages, GET /healthz)")
-    serve.add_argument("--host", help="address to listen on (default: LEDERAVTALE_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default: LEDERAVTALE_PORT or 3978)")
-    serve.add_argument(
-        "--no-scheduler",
-        action="store_true",
-        help="do not run the reminder scheduler in this process (run «lederavtale scheduler» apart)",
-    )
-    serve.set_defaults(handler=_serve)
+    serve = subparsers.add_parser("serve", help=texts.SERVE_HELP)
+    serve.add_argument("--host", metavar=texts.HOST_METAVAR, help=texts.SERVE_HOST_HELP)
+    serve.add_argument("--port", type=port_number, metavar=texts.PORT_METAVAR, help=texts.SERVE_PORT_HELP)
+    serve.add_argument("--no-scheduler", action="store_true", help=texts.SERVE_NO_SCHEDULER_HELP)
+    serve.set_defaults(handler=_serve, service=True)
+
+
+def port_number(value: str) -> int:
+    """A ``--port`` value, refused in bokmål when it is not a whole number (the range is checked later)."""
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(texts.NOT_A_PORT.format(value=value)) from None
 
 
 def listen_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:

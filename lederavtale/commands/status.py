@@ -8,37 +8,43 @@ from zoneinfo import ZoneInfo
 
 from agreement.reports import StatusRow, status_rows
 from agreement.status import AgreementStatus
-from lederavtale.commands.common import add_year_argument, current_year
 from bot.settings import Settings
+from lederavtale.commands import texts
+from lederavtale.commands.common import add_year_argument, write_result, year_of
 from storage.db import open_database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    status = subparsers.add_parser("status", help="status of the year's agreements (no content)")
+    status = subparsers.add_parser("status", help=texts.STATUS_HELP)
     add_year_argument(status)
     status.set_defaults(handler=_status)
 
 
 def _when(value: datetime | None, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%d.%m.%Y %H:%M") if value else "-"
+    return value.astimezone(zone).strftime("%d.%m.%Y %H:%M") if value else texts.STATUS_NONE_YET
+
+
+def _signed(row: StatusRow) -> str:
+    if row.superior_signed_at and row.subordinate_signed_at:
+        return texts.STATUS_SIGNED_BOTH
+    if row.superior_signed_at or row.subordinate_signed_at:
+        return texts.STATUS_SIGNED_ONE
+    return texts.STATUS_NONE_YET
 
 
 def format_status(rows: list[StatusRow], year: int, zone: ZoneInfo) -> str:
     """A plain table of status rows followed by a count per status."""
     if not rows:
-        return f"Ingen lederavtaler for {year}. Importer ledere med «lederavtale leaders import»."
-    header = ("Overordnet leder", "Underordnet leder", "Enhet", "Status", "Møte", "Signert")
+        return texts.STATUS_NONE.format(year=year)
+    header = texts.STATUS_COLUMNS
     lines = [header]
     for row in rows:
-        signed = "begge" if row.superior_signed_at and row.subordinate_signed_at else (
-            "én av to" if row.superior_signed_at or row.subordinate_signed_at else "-"
-        )
         lines.append(
             (row.superior_name, row.subordinate_name, row.unit, row.status.label,
-             _when(row.meeting_at, zone), signed)
+             _when(row.meeting_at, zone), _signed(row))
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = [f"Lederavtaler {year}"]
+    out = [texts.STATUS_TITLE.format(year=year)]
     for index, line in enumerate(lines):
         out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
         if index == 0:
@@ -52,9 +58,9 @@ def format_status(rows: list[StatusRow], year: int, zone: ZoneInfo) -> str:
 
 
 async def _status(args: argparse.Namespace, settings: Settings) -> int:
-    year = args.year or current_year(settings)
+    year = year_of(args, settings)
     async with open_database(settings.database_url) as (_engine, session_factory):
         async with session_factory() as session:
             rows = await status_rows(session, year)
-    print(format_status(rows, year, ZoneInfo(settings.timezone)))
+    write_result(format_status(rows, year, ZoneInfo(settings.timezone)))
     return 0

@@ -1,32 +1,26 @@
-"""``lederavtale teams-package --app-id ID [--out FILE.zip]``: build the Teams app package."""
+"""``lederavtale teams-package [--app-id ID] [--out FIL.zip]``: build the Teams app package."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from bot.settings import Settings
 from bot.teams_package import TeamsPackageError, build_package
+from lederavtale.commands import texts
+from lederavtale.commands.common import write_refusal, write_result
 
 DEFAULT_OUT = Path("lederavtale-teams-app.zip")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    package = subparsers.add_parser(
-        "teams-package", help="build the Teams app package (manifest.json and icons) to upload"
-    )
+    package = subparsers.add_parser("teams-package", help=texts.TEAMS_PACKAGE_HELP)
+    package.add_argument("--app-id", metavar=texts.APP_ID_METAVAR, help=texts.TEAMS_APP_ID_HELP)
     package.add_argument(
-        "--app-id",
-        help="the Azure Bot's Microsoft App ID, a GUID (default: MicrosoftAppId)",
+        "--out", type=Path, default=DEFAULT_OUT, metavar=texts.ZIP_FILE_METAVAR,
+        help=texts.TEAMS_OUT_HELP.format(default=DEFAULT_OUT),
     )
-    package.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"zip file to write (default: {DEFAULT_OUT})"
-    )
-    package.add_argument(
-        "--app-version",
-        help="the app's version X.Y.Z; raise it for every upload (default: the bot's version)",
-    )
+    package.add_argument("--app-version", metavar=texts.APP_VERSION_METAVAR, help=texts.TEAMS_APP_VERSION_HELP)
     package.set_defaults(handler=_teams_package)
 
 
@@ -35,10 +29,10 @@ async def _teams_package(args: argparse.Namespace, settings: Settings) -> int:
     try:
         out = build_package(app_id, settings, args.out, args.app_version)
     except TeamsPackageError as exc:
-        sys.stderr.write(f"Teams-pakken ble ikke laget: {exc}\n")
+        write_refusal(texts.TEAMS_PACKAGE_REFUSED.format(error=exc))
         return 2
     except OSError as exc:
-        sys.stderr.write(f"Kunne ikke skrive {args.out}: {exc.strerror}\n")
+        write_refusal(texts.TEAMS_PACKAGE_UNWRITABLE.format(file=args.out, reason=exc.strerror))
         return 1
-    print(f"Teams-pakken er skrevet til {out}. Last den opp i Teams-administrasjonssenteret.")
+    write_result(texts.TEAMS_PACKAGE_WRITTEN.format(file=out))
     return 0

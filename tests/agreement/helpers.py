@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -10,10 +11,13 @@ from agreement.answers import save_answer, save_choice
 from agreement.errors import ConcurrentChange
 from agreement.opening import open_agreement, open_agreement_status
 from agreement.status import AgreementStatus
+from agreement.steps import sign
 from storage.models import Phase
 
 #: The answer limit these tests write with (the service default).
 MAX_LENGTH = 4000
+#: The day it is for the agreement rules when ``signs`` signs.
+SIGNING_DAY = date(2026, 2, 12)
 
 
 async def act(session_factory, leader_id: int, agreement_id: int, work):
@@ -52,3 +56,8 @@ async def fill_all_required(session_factory, superior: int, agreement_id: int) -
                     await save_choice(session, opened, field.key, Phase.AGREEMENT, keys)
 
     await act(session_factory, superior, agreement_id, work)
+
+
+def signs(place_and_date: str = "Lørenskog, 12.02.2026", *, share: bool = False):
+    """Work for ``act``: sign with ``place_and_date`` on SIGNING_DAY, saying ``share`` on sharing Ledelsesutvikling."""
+    return lambda session, opened: sign(session, opened, place_and_date, today=SIGNING_DAY, share_development=share)

@@ -5,7 +5,11 @@ import itertools
 import pytest
 
 from agreement.access import Action, ContentContext, Role, can, can_see_status, role_of
+from agreement.opening import open_agreement_status
+from agreement.steps import mark_filled, reopen, set_share_development
 from storage.models import Phase
+from tests.agreement.helpers import act, fill_all_required, signs
+from tests.support.factories import make_pair
 
 SECTIONS = {"styringsbrev": False, "ledelsesutvikling": True, "personell": False, "oppfolging": False}
 
@@ -70,3 +74,70 @@ def test_roles() -> None:
     assert role_of(4, False, 1, 2, None) is Role.OUTSIDER
     assert not can_see_status(Role.OUTSIDER)
     assert all(can_see_status(r) for r in Role if r is not Role.OUTSIDER)
+
+
+async def _matrix_of_the_agreement(session_factory, p, shared: bool) -> None:
+    """Every role that may see the agreement, every action, every section: as the matrix says with ``shared``."""
+    viewers = {p.superior: Role.SUPERIOR, p.subordinate: Role.SUBORDINATE, p.top: Role.SUPERIORS_SUPERIOR,
+               p.hr: Role.HR}
+    async with session_factory() as session:
+        for leader, role in viewers.items():
+            opened = await open_agreement_status(session, leader, p.agreement)
+            assert opened.role is role and opened.agreement.development_shared is shared
+            for action, section in itertools.product(Action, SECTIONS):
+                # The agreed text is written by the superior.
+                allowed = opened.may(action, section, Phase.AGREEMENT, p.superior)
+                own = leader == p.superior
+                assert allowed is expected(role, action, section, Phase.AGREEMENT, own, False, False, shared), (
+                    role, action, section)
+
+
+async def test_the_matrix_follows_the_answers_given_at_signing_and_withdrawn(session_factory) -> None:
+    """Sharing is asked of each leader at signing; Ledelsesutvikling is exported only while both say yes."""
+    p = await make_pair(session_factory)
+    await fill_all_required(session_factory, p.superior, p.agreement)
+    await act(session_factory, p.superior, p.agreement, mark_filled)
+
+    def withdraw(session, opened):
+        return set_share_development(session, opened, False)
+
+    def consent(session, opened):
+        return set_share_development(session, opened, True)
+
+    steps = [
+        ("the subordinate signs, yes", p.subordinate, signs(share=True), False),
+        ("the superior signs, no: refused by one", p.superior, signs(share=False), False),
+        ("the superior says yes after all: agreed by both", p.superior, consent, True),
+        ("the subordinate withdraws", p.subordinate, withdraw, False),
+        ("reopened: every answer cleared", p.superior, reopen, False),
+        ("the subordinate signs again, no", p.subordinate, signs(share=False), False),
+        ("the superior signs again, yes", p.superior, signs(share=True), False),
+        ("the subordinate says yes after all", p.subordinate, consent, True),
+        ("the superior withdraws", p.superior, withdraw, False),
+    ]
+    await _matrix_of_the_agreement(session_factory, p, shared=False)
+    for _what, leader, work, shared in steps:
+        await act(session_factory, leader, p.agreement, work)
+        await _matrix_of_the_agreement(session_factory, p, shared=shared)
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("reflected,recorded", list(itertools.product([True, False], repeat=2)))
+def test_autumn_reflections_open_to_the_other_when_both_are_done(role, action, reflected, recorded) -> None:
+    """As in spring: the other's reflections once both are done (or once the follow-up is recorded)."""
+    for section, own in itertools.product(SECTIONS, [True, False]):
+        ctx = ContentContext(
+            section_key=section, phase=Phase.FOLLOWUP_PREPARATION, author_is_viewer=own, both_prepared=False,
+            followup_recorded=recorded, development_shared=False, private_section=SECTIONS[section],
+            both_reflected=reflected,
+        )
+        if not role.in_pair or action is Action.REPORT:
+            allowed = False
+        elif action is Action.WRITE:
+            allowed = own
+        elif action is Action.EXPORT and SECTIONS[section]:
+            allowed = False
+        else:
+            allowed = own or reflected or recorded
+        assert can(role, action, ctx) is allowed, (section, own)

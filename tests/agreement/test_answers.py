@@ -21,9 +21,9 @@ from agreement.errors import (
 from agreement.goals import add_goal, list_goals
 from agreement.opening import open_agreement
 from agreement.status import AgreementStatus
-from agreement.steps import mark_filled, mark_prepared, send_comments, set_share_development, sign
+from agreement.steps import mark_filled, mark_prepared, send_comments, set_share_development
 from storage.models import AgreementEvent, AnswerRevision, Phase
-from tests.agreement.helpers import MAX_LENGTH, act, fill_all_required, status_of
+from tests.agreement.helpers import MAX_LENGTH, act, fill_all_required, signs, status_of
 from tests.support.factories import make_pair
 
 
@@ -150,7 +150,7 @@ async def test_withdrawing_from_review_clears_a_single_signature(session_factory
     p = await make_pair(session_factory)
     await fill_all_required(session_factory, p.superior, p.agreement)
     await act(session_factory, p.superior, p.agreement, mark_filled)
-    await act(session_factory, p.subordinate, p.agreement, lambda s, o: sign(s, o, "Lørenskog, 12.02.2026"))
+    await act(session_factory, p.subordinate, p.agreement, signs())
     with pytest.raises(AccessDenied):
         await act(session_factory, p.subordinate, p.agreement, withdraw_from_review)
 
@@ -161,14 +161,14 @@ async def test_withdrawing_from_review_clears_a_single_signature(session_factory
         event = await session.scalar(select(AgreementEvent).order_by(AgreementEvent.id.desc()))
         assert event.kind == "withdrawn_from_review" and event.detail["subordinate_signed"] is True
     with pytest.raises(InvalidState):
-        await act(session_factory, p.subordinate, p.agreement, lambda s, o: sign(s, o, "Lørenskog"))
+        await act(session_factory, p.subordinate, p.agreement, signs())
     # Nothing to withdraw a second time.
     assert await act(session_factory, p.superior, p.agreement, withdraw_from_review) is False
 
     # Signed by both: locked, it must be reopened first.
     await act(session_factory, p.superior, p.agreement, mark_filled)
     for leader in (p.subordinate, p.superior):
-        await act(session_factory, leader, p.agreement, lambda s, o: sign(s, o, "Lørenskog"))
+        await act(session_factory, leader, p.agreement, signs())
     with pytest.raises(AgreementLocked):
         await act(session_factory, p.superior, p.agreement, withdraw_from_review)
 
@@ -178,7 +178,7 @@ async def test_a_changed_agreed_text_takes_the_agreement_back_from_review(sessio
     key = "styringsbrev.bidrag"
     await fill_all_required(session_factory, p.superior, p.agreement)
     await act(session_factory, p.superior, p.agreement, mark_filled)
-    await act(session_factory, p.subordinate, p.agreement, lambda s, o: sign(s, o, "Lørenskog, 12.02.2026"))
+    await act(session_factory, p.subordinate, p.agreement, signs())
 
     same = await act(session_factory, p.superior, p.agreement,
                      lambda s, o: save_answer(s, o, key, Phase.AGREEMENT, "Avtalt tekst", max_length=MAX_LENGTH))

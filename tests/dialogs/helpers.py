@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from agreement.answers import save_answer, save_choice
 from agreement.goals import add_goal
-from agreement.steps import mark_filled, mark_prepared, sign
+from agreement.steps import mark_filled, mark_prepared
 from storage.models import Phase
-from tests.agreement.helpers import MAX_LENGTH, act
+from tests.agreement.helpers import MAX_LENGTH, act, signs
 
 
 async def prepare(session_factory, leader_id: int, agreement_id: int, word: str) -> None:
@@ -42,6 +42,7 @@ async def fill(session_factory, superior_id: int, agreement_id: int) -> None:
     await act(session_factory, superior_id, agreement_id, work)
 
 
-async def sign_both(session_factory, pair, agreement_id: int) -> None:
-    for leader in (pair.subordinate, pair.superior):
-        await act(session_factory, leader, agreement_id, lambda s, o: sign(s, o, "Lørenskog, 10.02.2026"))
+async def sign_both(session_factory, pair, agreement_id: int, *, share: tuple[bool, bool] = (False, False)) -> None:
+    """Both sign with "Lørenskog, 02.02.2026", the subordinate first; ``share`` is their answers on sharing."""
+    for leader, shares in zip((pair.subordinate, pair.superior), share):
+        await act(session_factory, leader, agreement_id, signs("Lørenskog, 02.02.2026", share=shares))

@@ -12,6 +12,7 @@ from bot import texts as bot_texts
 from dialogs import flow
 from dialogs.texts import fill as ftexts
 from dialogs.texts import menu as mtexts
+from dialogs.texts import overview as otexts
 from dialogs.texts import plan as ptexts
 from dialogs.texts import review as rtexts
 from storage.models import Agreement, Phase
@@ -29,7 +30,7 @@ async def test_superior_plans_the_conversation(session_factory, pair, chat_for, 
     replies = await chat.press(replies, ptexts.SAVE, date="2026-02-10", time="")
     assert ptexts.MISSING_TIME in joined(replies)
     replies = await chat.say("neste tirsdag")
-    assert ptexts.INVALID_WHEN in joined(replies)
+    assert ptexts.INVALID_WHEN.format(example="03.02.2026 09:00") in joined(replies)
     replies = await chat.press(replies, ptexts.SAVE, date="2026-02-10", time="09:30")
     assert ptexts.DONE.format(name="Megan Bowen", when="tirsdag 10. februar 2026 kl. 09.30") in joined(replies)
 
@@ -79,6 +80,11 @@ async def test_superior_fills_in_with_both_preparations_shown(session_factory, p
     replies = await chat.say("Tett oppfølging")
     replies = await chat.press(replies, "Ferdig med målene")
     replies = await chat.say("hopp over")
+    # The whole agreement once, as Megan will see it, before it is sent.
+    text = joined(replies)
+    assert ftexts.PREVIEW_ASK.format(name="Megan Bowen") in text and "Avtalt god til" in text
+    assert deps.notifier.to(pair.subordinate) == []
+    replies = await chat.press(replies, ftexts.SEND.format(name="Megan Bowen"))
     assert ftexts.SENT.format(name="Megan Bowen") in joined(replies)
 
     saved = await answers(session_factory, pair.agreement, Phase.AGREEMENT, pair.superior)
@@ -100,7 +106,7 @@ async def test_review_comments_then_both_sign(session_factory, pair, chat_for, d
     subordinate = chat_for(pair.subordinate)
     replies = await subordinate.submit(actions.submit_data(actions.REVIEW, pair.agreement))
     text = joined(replies)
-    assert "Lederavtale 2023" in text and "Avtalt styringsbrev.bidrag" in text
+    assert "Lederavtale 2026" in text and "Avtalt styringsbrev.bidrag" in text
     assert rtexts.CHOOSE_SUBORDINATE.format(name="Alex Wilber") in text
     replies = await subordinate.press(replies, rtexts.COMMENT)
     assert rtexts.ASK_COMMENT.format(name="Alex Wilber") in joined(replies)
@@ -111,14 +117,12 @@ async def test_review_comments_then_both_sign(session_factory, pair, chat_for, d
     assert actions.submit_data(actions.FILL, pair.agreement) in buttons(told)
     assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.IKKE_STARTET
 
-    # The superior goes through again keeping every answer, and sends it again.
+    # The superior opens the agreement in its overview, with the comments at the top, and sends it again.
     superior = chat_for(pair.superior)
     replies = await superior.submit(actions.submit_data(actions.FILL, pair.agreement))
-    for _ in range(11):
-        if "Ferdig med målene" in joined(replies):
-            replies = await superior.say("ferdig")
-        else:
-            replies = await superior.say("behold")
+    assert "Målet bør være mer konkret." in joined(replies)
+    replies = await superior.press(replies, otexts.FINISH_AGREEMENT.format(name="Megan Bowen"))
+    replies = await superior.press(replies, ftexts.SEND.format(name="Megan Bowen"))
     assert ftexts.SENT.format(name="Megan Bowen") in joined(replies)
 
     replies = await subordinate.submit(actions.submit_data(actions.REVIEW, pair.agreement))
@@ -126,7 +130,9 @@ async def test_review_comments_then_both_sign(session_factory, pair, chat_for, d
     assert "Sted og dato:" in joined(replies)
     replies = await subordinate.say("   ")
     assert "Svaret kan ikke være tomt." in joined(replies)
-    replies = await subordinate.say("Lørenskog, 12.02.2026")
+    replies = await subordinate.say("Lørenskog, 01.02.2026")
+    replies = await subordinate.say("nei")
+    replies = await subordinate.press(replies, rtexts.SIGN)
     assert rtexts.SIGNED_WAITING.format(name="Alex Wilber") in joined(replies)
     assert rtexts.NOTIFY_SIGNED.format(name="Megan Bowen") in joined(deps.notifier.to(pair.superior))
     assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.UTFYLT
@@ -136,20 +142,18 @@ async def test_review_comments_then_both_sign(session_factory, pair, chat_for, d
     replies = await superior.submit(actions.submit_data(actions.SIGN, pair.agreement))
     assert rtexts.CHOOSE_SUPERIOR in joined(replies)
     replies = await superior.say("signer")
-    replies = await superior.say("Lørenskog, 13.02.2026")
-    assert rtexts.BOTH_SIGNED in joined(replies) and "Lørenskog, 13.02.2026" in joined(replies)
+    for answer in ("Lørenskog, 02.02.2026", "nei", "signer"):
+        replies = await superior.say(answer)
+    assert rtexts.BOTH_SIGNED in joined(replies) and "Lørenskog, 02.02.2026" in joined(replies)
+    assert "Lørenskog, 01.02.2026" in joined(replies)
     assert rtexts.BOTH_SIGNED in joined(deps.notifier.to(pair.subordinate)[-1:])
     assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.SIGNERT
 
 
-async def keep_the_rest(chat, replies):
-    """Answer «behold» / «ferdig» until the fill-in flow ends."""
-    for _ in range(12):
-        text = joined(replies)
-        if ftexts.SENT.split("{")[0] in text or ftexts.NOT_FINISHED in text:
-            return replies
-        replies = await chat.say("ferdig" if "Ferdig med målene" in text else "behold")
-    raise AssertionError(joined(replies))
+async def send_from_the_overview(chat, replies):
+    """Back in the overview: look the agreement over and send it."""
+    replies = await chat.press(replies, otexts.FINISH_AGREEMENT.format(name="Megan Bowen"))
+    return await chat.press(replies, ftexts.SEND.format(name="Megan Bowen"))
 
 
 async def test_editing_after_signing_asks_then_reopens(session_factory, pair, chat_for, deps) -> None:
@@ -165,7 +169,8 @@ async def test_editing_after_signing_asks_then_reopens(session_factory, pair, ch
     replies = await chat.submit(actions.submit_data(actions.FILL, pair.agreement))
     replies = await chat.press(replies, ftexts.YES_EDIT)
     assert ftexts.REOPENED in joined(replies)
-    replies = await chat.say("Endret bidrag")
+    replies = await chat.press(replies, otexts.OPEN_ANSWERED)
+    overview = await chat.say("Endret bidrag")
     async with session_factory() as session:
         agreement = await session.get(Agreement, pair.agreement)
         assert agreement.superior_signed_at is None and agreement.subordinate_signed_at is None
@@ -175,7 +180,7 @@ async def test_editing_after_signing_asks_then_reopens(session_factory, pair, ch
     assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.IKKE_STARTET
     replies = await chat_for(pair.subordinate).submit(actions.submit_data(actions.REVIEW, pair.agreement))
     assert mtexts.REFUSE_NOT_FILLED in joined(replies) and "Endret bidrag" not in joined(replies)
-    replies = await keep_the_rest(chat, replies=await chat.say("behold"))
+    replies = await send_from_the_overview(chat, overview)
     assert ftexts.SENT.format(name="Megan Bowen") in joined(replies)
     assert await status_of(session_factory, pair.superior, pair.agreement) is AgreementStatus.UTFYLT
     told = deps.notifier.to(pair.subordinate)

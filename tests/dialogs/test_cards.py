@@ -13,18 +13,24 @@ import pytest
 
 import dialogs.cards
 
+from agreement.signatures import Signature
 from agreement.template import load_template
 from bot import actions
 from dialogs.agreement_view import AgreementView, PreparationView
 from dialogs.cards.agreement import agreement_card, followup_card, preparations_card, spring_goals_card
-from dialogs.cards.goals import GoalView, goals_card
+from dialogs.cards.followup import ReflectionsView, comment_block, reflections_card
+from dialogs.cards.goals import GoalView, goals_card, remove_card
 from dialogs.cards.help import help_card
 from dialogs.cards.menu import MenuEntry, menu_card
 from dialogs.cards.message import given_back_card, message_card
 from dialogs.cards.options import free_text_card, options_card
+from dialogs.cards.overview import OverviewRow, overview_card
 from dialogs.cards.plan import plan_card
 from dialogs.cards.questions import ContextEntry, choice_question_card, section_card, text_question_card
 from dialogs.cards.reading import reading_card, reading_overview_card
+from dialogs.cards.view import Listed, Written, choose_card, view_card, written_card, written_part
+from dialogs.cards.whole_text import whole_text_card
+from dialogs.cards.signing import confirm_card, place_card
 from dialogs.questions import describe, goal_key, question_keys
 from storage.models import Phase
 from tests.dialogs.harness import check_card
@@ -58,7 +64,7 @@ SIGNED_AT = datetime(2026, 2, 10, 9, tzinfo=timezone.utc)
 
 
 def _view(filled: bool, signatures: int = 1) -> AgreementView:
-    view = AgreementView(1, TEMPLATE, "Megan Bowen", "Alex Wilber")
+    view = AgreementView(1, 2026, TEMPLATE, "Megan Bowen", "Alex Wilber")
     if filled:
         view.answers = {f.key: f"Svar på {f.key}" for f in TEMPLATE.all_fields()}
         view.answers["ledelsesutvikling.tema"] = '["apen", "tillit"]'
@@ -66,10 +72,9 @@ def _view(filled: bool, signatures: int = 1) -> AgreementView:
         view.goals = {"ledelsesutvikling": [GOALS[0]], "personell": [GOALS[1]]}
         view.spring_goals = list(GOALS)
         if signatures:
-            view.place_and_date = "Lørenskog, 10.02.2026"
-            view.subordinate_signed_at = SIGNED_AT
+            view.subordinate_signature = Signature(SIGNED_AT, "Lørenskog", date(2026, 2, 10), True)
         if signatures > 1:
-            view.superior_signed_at = SIGNED_AT
+            view.superior_signature = Signature(SIGNED_AT, "Oslo", None, False)
     return view
 
 
@@ -88,9 +93,12 @@ def _every_card() -> list[dict]:
     cards.append(menu_card(2026, [
         MenuEntry(1, False, "Alex Wilber", "ikke startet", None, "Forbered deg.", every_action),
         MenuEntry(2, True, "Megan Bowen", "planlagt", "tirsdag 10. februar 2026 kl. 09.00", "Ferdig.", ()),
-    ]))
+        MenuEntry(3, True, "Adele Vance", "ikke startet", None, "Forbered deg.", (), "7 av 11 besvart"),
+    ], earlier_years=True))
     context = (ContextEntry("Du", ("Mitt svar",)), ContextEntry("Megan Bowen", hidden="Vises senere."),
-               ContextEntry("Adele", ("a", "b")), ContextEntry("Ingen"))
+               ContextEntry("Adele", ("a", "b")), ContextEntry("Ingen"),
+               ContextEntry("Lang", ("ord " * 300,), answer_id=7, agreement_id=1))
+    comment = ContextEntry("Kommentarer fra Megan Bowen", ("Mer konkret. " * 50,), answer_id=8, agreement_id=1)
     goals = {g.id: g for g in GOALS}
     for phase in Phase:
         for key in question_keys(TEMPLATE, phase, [11, 12]):
@@ -98,19 +106,23 @@ def _every_card() -> list[dict]:
             if question.kind == "platform_choice":
                 cards.append(choice_question_card(question, "1 av 2", TEMPLATE, 2, 3))
                 cards.append(choice_question_card(question, "1 av 2", TEMPLATE, 2, 3, ["apen", "tillit"],
-                                                  context=context))
+                                                  context=context, comment=comment))
             elif question.kind != "goals":
                 cards.append(text_question_card(question, "1 av 2", None, 4000))
-                cards.append(text_question_card(question, "1 av 2", "Nåværende svar", 4000, context=context))
+                cards.append(text_question_card(question, "1 av 2", "Nåværende svar", 4000, context=context,
+                                                comment=comment))
     views = [GoalView(1, "Delegere mer", ("Ukentlig fordeling",)), GoalView(2, "Uten tiltak", ())]
     cards.append(goals_card("Sett utviklingsmål og tiltak for kommende periode.", "6 av 11", "k", []))
     cards.append(goals_card("Sett utviklingsmål og tiltak for kommende periode.", "6 av 11", "k", views,
                             [GoalView(3, "Forslag", ("Tiltak",), "Megan Bowen")]))
+    cards += [remove_card("6 av 11", "k:remove", view) for view in views]
     cards.append(plan_card("Megan Bowen", "plan.when", None, date(2026, 2, 2), None))
     cards.append(plan_card("Megan Bowen", "plan.when", datetime(2026, 2, 10, 9, 30), date(2026, 2, 2),
                            "tirsdag 10. februar 2026 kl. 09.30"))
     cards.append(options_card("Vil du?", "q", [("yes", "Ja"), ("no", "Nei")]))
     cards.append(free_text_card("Sted og dato:", "q", max_length=200, hint="For eksempel", multiline=False))
+    cards.append(place_card("Sted og dato:", "q", "Lørenskog, 02.02.2026", max_length=200))
+    cards.append(confirm_card("Du signerer.", "Sted og dato:", "Lørenskog, 02.02.2026", ["Deles ikke."], "q"))
     cards.append(free_text_card("Endre utviklingsmålet.", "q", max_length=4000, value="Delegere mer", multiline=False,
                                 keep=True))
     button = [{"type": "Action.Submit", "title": "Se", "data": actions.submit_data(actions.OPEN_MENU)}]
@@ -118,6 +130,20 @@ def _every_card() -> list[dict]:
     cards.append(message_card("Kommentarer fra Megan Bowen:", button, quoted="Målet bør være mer konkret."))
     cards.append(given_back_card("Ikke lagret.", "Første linje\nAndre linje", "Hva er du god til?"))
     cards.append(given_back_card("Ikke lagret.", "Uten spørsmål"))
+    cards.append(whole_text_card("Megan Bowen", "Hva er du god til?", "Første linje\n\nAndre linje"))
+    rows = [OverviewRow(0, "Styringsbrev", "Bidrag?", "1 av 2 · Besvart", True, "Et svar"),
+            OverviewRow(1, "Styringsbrev", "Notatfelt", "2 av 2 · Ikke fylt ut", False)]
+    cards.append(overview_card("Oversikt", "Din lederavtale med Alex Wilber", ["1 av 2 besvart."], rows, "q"))
+    cards.append(overview_card("Oversikt", "Lederavtale med Megan Bowen", ["1 av 2 besvart."], rows, "q",
+                               notice="Mangler svar.", comment=comment, resume=True, finish="Send"))
+    spring = [describe(TEMPLATE, key, {}) for key in question_keys(TEMPLATE, Phase.PREPARATION)]
+    written = [Written("Du", _view(True, 0)), Written("Megan Bowen", hidden="Vises senere."), Written("Adele")]
+    cards.append(view_card(2026, "Din lederavtale med Alex Wilber", "planlagt", None,
+                           [written_part("Forberedelsen", spring, written)], ["Ikke fylt ut."], button))
+    cards.append(view_card(2025, "Lederavtale med Megan Bowen", "signert", "tirsdag 10. februar 2025 kl. 09.00", []))
+    cards.append(written_card("Refleksjonene", [describe(TEMPLATE, "oppfolging.refleksjoner", {})], written, button))
+    cards.append(choose_card("Hvilken?", [Listed(1, "Din lederavtale med Alex Wilber", "planlagt")], "Ingen.", button))
+    cards.append(choose_card("Tidligere år", [], "Ingen."))
     for filled in (False, True):
         for signatures in (0, 1, 2):
             cards.append(agreement_card(_view(filled, signatures), lambda moment: moment))
@@ -127,6 +153,11 @@ def _every_card() -> list[dict]:
         cards.append(spring_goals_card(_view(filled), "Intro", "Ingen mål"))
         cards.append(preparations_card(_preparations(filled)))
         cards.append(preparations_card(_preparations(filled), button))
+        reflected = _view(filled).answers
+        cards.append(reflections_card(ReflectionsView(TEMPLATE, "Megan Bowen", tuple(GOALS) if filled else (),
+                                                      reflected, {}), button))
+        cards.append(followup_card(_view(filled), button, lead="Registrert", question="Bekrefter du?",
+                                   after=[comment_block("Kommentar fra Megan Bowen, 12. september 2026:", "Enig")]))
     return cards
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from bot import actions
 from dialogs.texts import common
 from dialogs.texts import menu as mtexts
+from storage.models import Agreement
 from tests.dialogs.harness import buttons, joined
 from tests.dialogs.helpers import fill, prepare
 
@@ -126,3 +129,46 @@ async def test_reading_sections_from_the_menu(pair, chat_for) -> None:
     assert "Neste:" not in joined(replies)
     replies = await chat.press(replies, common.BUTTON_MENU)
     assert "Lederavtalene dine 2026" in joined(replies)
+
+
+async def test_greetings_show_the_menu_anywhere(pair, chat_for) -> None:
+    chat = chat_for(pair.subordinate)
+    await chat.say("meny")
+    for greeting in ("hei", "Hallo!", "God morgen", "god kveld."):
+        replies = await chat.say(greeting)
+        assert "Lederavtalene dine 2026" in joined(replies) and common.NOT_UNDERSTOOD not in joined(replies), greeting
+    # In the middle of a question, too: the question is left (its place kept), and nothing is saved.
+    replies = await chat.submit(actions.submit_data(actions.PREPARE, pair.agreement))
+    replies = await chat.press(replies, "Gå til spørsmålene")
+    replies = await chat.say("Hei")
+    assert "Lederavtalene dine 2026" in joined(replies) and "1 av 11" not in joined(replies)
+    # A greeting inside an answer is an answer.
+    replies = await chat.submit(actions.submit_data(actions.PREPARE, pair.agreement))
+    replies = await chat.press(replies, "Gå til spørsmålene")
+    assert "2 av 11" in joined(await chat.say("Hei til alle i teamet, vi skal levere"))
+
+
+async def test_status_and_menu_show_progress_and_the_meeting(session_factory, pair, chat_for) -> None:
+    async with session_factory() as session:
+        (await session.get(Agreement, pair.agreement)).meeting_at = datetime(2026, 2, 10, 8, 0, tzinfo=timezone.utc)
+        await session.commit()
+    await prepare(session_factory, pair.subordinate, pair.agreement, "Megan")
+    megan, alex = chat_for(pair.subordinate), chat_for(pair.superior)
+    text = joined(await megan.say("status"))
+    assert "Din lederavtale med Alex Wilber: planlagt · samtale tirsdag 10. februar 2026 kl. 09.00" in text
+    assert "besvart i forberedelsen din" not in text  # her preparation is done
+    text = joined(await alex.say("status"))
+    assert ("Lederavtale med Megan Bowen: planlagt · samtale tirsdag 10. februar 2026 kl. 09.00 · "
+            + mtexts.PROGRESS_PREPARATION.format(answered=0, total=11)) in text
+    assert "Lederavtale med Adele Vance: ikke startet · " + mtexts.PROGRESS_PREPARATION.format(
+        answered=0, total=11) in text
+    await prepare(session_factory, pair.superior, pair.agreement, "Alex")
+    replies = await alex.say("meny")
+    assert "Fremdrift: " + mtexts.PROGRESS_AGREEMENT.format(answered=0, total=11) in joined(replies)
+    assert "Samtale: tirsdag 10. februar 2026 kl. 09.00" in joined(replies)
+    await fill(session_factory, pair.superior, pair.agreement)
+    assert "Fremdrift: " not in joined(await megan.say("meny")).split("Status: ")[1]
+
+
+async def test_help_names_the_view(pair, chat_for) -> None:
+    assert "**vis avtalen**" in joined(await chat_for(pair.subordinate).say("hjelp"))

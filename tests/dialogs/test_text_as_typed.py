@@ -9,6 +9,7 @@ import pytest
 
 from agreement.errors import ConcurrentChange
 from agreement.goals import MAX_ACTIONS_PER_GOAL
+from agreement.signatures import Signature
 from agreement.steps import mark_prepared
 from agreement.template import load_template
 from bot import actions
@@ -16,10 +17,15 @@ from bot.cards import as_typed, card, refilled, text_input
 from dialogs import flow
 from dialogs.agreement_view import AgreementView, PreparationView
 from dialogs.cards.agreement import agreement_card, followup_card, preparations_card, spring_goals_card
-from dialogs.cards.goals import GoalView, goals_card
+from dialogs.cards.followup import ReflectionsView, comment_block, reflections_card
+from dialogs.cards.goals import GoalView, goals_card, remove_card
 from dialogs.cards.message import given_back_card, message_card
 from dialogs.cards.options import free_text_card
+from dialogs.cards.overview import OverviewRow, overview_card
 from dialogs.cards.questions import ContextEntry, choice_question_card, text_question_card
+from dialogs.cards.signing import confirm_card
+from dialogs.cards.view import Written, view_card, written_card, written_part
+from dialogs.cards.whole_text import whole_text_card
 from dialogs.main_dialog import MainDialog
 from dialogs.questions import describe, goal_key
 from dialogs.texts import common
@@ -49,14 +55,13 @@ def _goal(goal_id: int, section_key: str) -> Goal:
 
 def _view() -> AgreementView:
     """An agreement where every text a leader can write is TYPED (and every action ACTION or TYPED)."""
-    view = AgreementView(1, TEMPLATE, "Megan Bowen", "Alex Wilber")
+    view = AgreementView(1, 2026, TEMPLATE, "Megan Bowen", "Alex Wilber")
     view.answers = {field.key: TYPED for field in TEMPLATE.all_fields()}
     view.answers["ledelsesutvikling.tema"] = json.dumps(["apen", "tillit"])
     view.answers[goal_key(11)] = TYPED
     view.goals = {"ledelsesutvikling": [_goal(11, "ledelsesutvikling")], "personell": [_goal(12, "personell")]}
     view.spring_goals = [goal for section in view.goals.values() for goal in section]
-    view.place_and_date = TYPED
-    view.subordinate_signed_at = datetime(2026, 2, 10, 9, tzinfo=timezone.utc)
+    view.subordinate_signature = Signature(datetime(2026, 2, 10, 9, tzinfo=timezone.utc), TYPED, None, True)
     return view
 
 
@@ -69,7 +74,9 @@ def _question(key: str):
     return describe(TEMPLATE, key, {})
 
 
-CONTEXT = (ContextEntry("Du", (TYPED,)), ContextEntry("Megan Bowen", (TYPED, ACTION)))
+CONTEXT = (ContextEntry("Du", (TYPED,)), ContextEntry("Megan Bowen", (TYPED, ACTION)),
+           ContextEntry("Adele Vance", (TYPED,), answer_id=3, agreement_id=1))
+COMMENT = ContextEntry("Kommentarer fra Megan Bowen", (TYPED,), answer_id=4, agreement_id=1)
 TYPED_GOAL = GoalView(1, TYPED, (ACTION, TYPED))
 
 #: Every card that shows something a leader wrote, with TYPED wherever a leader's text goes.
@@ -77,6 +84,7 @@ CARDS_WITH_LEADER_TEXT = {
     "dialogs.cards.questions.text_question_card": lambda: [
         text_question_card(_goal_question(), "1 av 2", None, 4000, context=CONTEXT),
         text_question_card(_question("styringsbrev.bidrag"), "1 av 2", TYPED, 4000, context=CONTEXT),
+        text_question_card(_question("styringsbrev.bidrag"), "1 av 2", None, 4000, comment=COMMENT),
     ],
     "dialogs.cards.questions.choice_question_card": lambda: [
         choice_question_card(_question("ledelsesutvikling.tema"), "3 av 11", TEMPLATE, 2, 3, context=CONTEXT),
@@ -84,6 +92,7 @@ CARDS_WITH_LEADER_TEXT = {
     "dialogs.cards.goals.goals_card": lambda: [
         goals_card("Utviklingsmål", "6 av 11", "k", [TYPED_GOAL], [GoalView(2, TYPED, (ACTION,), "Megan Bowen")]),
     ],
+    "dialogs.cards.goals.remove_card": lambda: [remove_card("6 av 11", "k", TYPED_GOAL)],
     "dialogs.cards.options.free_text_card": lambda: [
         free_text_card(gtexts.ASK_ACTIONS.format(title=TYPED), "k", max_length=4000, value=TYPED),
     ],
@@ -94,8 +103,32 @@ CARDS_WITH_LEADER_TEXT = {
         given_back_card(common.GIVEN_BACK_STALE, TYPED, qtexts.GOAL_QUESTION.format(title=TYPED)),
     ],
     "dialogs.cards.agreement.agreement_card": lambda: [agreement_card(_view(), lambda moment: moment)],
-    "dialogs.cards.agreement.followup_card": lambda: [followup_card(_view())],
+    "dialogs.cards.signing.confirm_card": lambda: [
+        confirm_card("Du signerer.", "Sted og dato:", TYPED, ["Deles ikke."], "k"),
+    ],
+    "dialogs.cards.agreement.followup_card": lambda: [
+        followup_card(_view()), followup_card(_view(), after=[comment_block("Kommentar fra Megan Bowen:", TYPED)]),
+    ],
+    "dialogs.cards.followup.reflections_card": lambda: [
+        reflections_card(ReflectionsView(TEMPLATE, "Megan Bowen", tuple(_view().spring_goals), _view().answers,
+                                         _view().answers)),
+    ],
     "dialogs.cards.agreement.spring_goals_card": lambda: [spring_goals_card(_view(), "Intro", "Ingen mål")],
+    "dialogs.cards.whole_text.whole_text_card": lambda: [whole_text_card("Megan Bowen", FIRST_QUESTION, TYPED)],
+    "dialogs.cards.overview.overview_card": lambda: [
+        overview_card("Oversikt over avtalen", "Lederavtale med Megan Bowen", ["1 av 11 besvart."],
+                      [OverviewRow(0, "Styringsbrev", FIRST_QUESTION, "1 av 11 · Besvart", True, TYPED)], "k"),
+        overview_card("Oversikt over avtalen", "Lederavtale med Megan Bowen", [], [], "k", comment=COMMENT),
+    ],
+    "dialogs.cards.view.view_card": lambda: [
+        view_card(2026, "Din lederavtale med Alex Wilber", "utfylt", None, [
+            written_part("Forberedelsen", [_question(field.key) for field in TEMPLATE.sections[1].fields],
+                         [Written("Du", _view())])]),
+    ],
+    "dialogs.cards.view.written_card": lambda: [
+        written_card("Refleksjonene", [_goal_question(), _question("oppfolging.refleksjoner")],
+                     [Written("Megan Bowen", _view())]),
+    ],
     "dialogs.cards.agreement.preparations_card": lambda: [
         preparations_card(PreparationView(1, TEMPLATE, "Alex Wilber", "Megan Bowen", _view(), _view())),
     ],
@@ -104,7 +137,8 @@ CARDS_WITH_LEADER_TEXT = {
 CARDS_WITHOUT_LEADER_TEXT = {
     "dialogs.cards.help.help_card", "dialogs.cards.menu.menu_card", "dialogs.cards.options.options_card",
     "dialogs.cards.plan.plan_card", "dialogs.cards.questions.section_card", "dialogs.cards.reading.reading_card",
-    "dialogs.cards.reading.reading_overview_card",
+    "dialogs.cards.reading.reading_overview_card", "dialogs.cards.signing.place_card",
+    "dialogs.cards.view.choose_card",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from dialogs.texts import common
 from dialogs.texts import fill as ftexts
 from dialogs.texts import goals as gtexts
 from dialogs.texts import menu as mtexts
+from dialogs.texts import overview as otexts
 from dialogs.texts import preparation as ptexts
 from dialogs.texts import review as rtexts
 from storage.models import Agreement, AgreementEvent, Goal, Phase
@@ -128,6 +130,9 @@ async def test_goals_are_added_changed_and_removed_each_saved_at_once(session_fa
     # As Teams sends them: with the step token the card was sent with.
     remove = [data for data in submit_data(all_cards(replies[-1:])) if data.get("option") == "remove"]
     replies = await chat.submit(remove[1])
+    assert gtexts.CONFIRM_REMOVE.format(title="Bedre møter") in joined(replies)
+    remove = [data for data in submit_data(all_cards(replies[-1:])) if data.get("option") == "remove"]
+    replies = await chat.submit(remove[0])
     assert gtexts.REMOVED.format(title="Bedre møter") in joined(replies)
     assert await stored() == [("ledelsesutvikling", "Delegere mye mer", ["Fordele oppgaver", "Ukentlig oppfølging"])]
     async with session_factory() as session:
@@ -135,7 +140,7 @@ async def test_goals_are_added_changed_and_removed_each_saved_at_once(session_fa
     assert sorted(kept) == ["Bedre møter", "Delegere mer", "Delegere mer"]
     # The same button again at once (a double click) is answered quietly; nothing changes.
     listing = replies
-    replies = await chat.submit(remove[1])
+    replies = await chat.submit(remove[0])
     assert bot_texts.ALREADY_RECEIVED in joined(replies)
     assert await stored() == [("ledelsesutvikling", "Delegere mye mer", ["Fordele oppgaver", "Ukentlig oppfølging"])]
     replies = await chat.press(listing, gtexts.DONE)
@@ -160,7 +165,7 @@ async def test_restart_between_goal_title_and_actions(session_factory, pair) -> 
         "ledelsesutvikling.utfordrende"] == "utfordrende"
 
 
-async def test_the_year_through_the_chat(session_factory, pair, chat_for, deps) -> None:
+async def test_the_year_through_the_chat(session_factory, pair, chat_for, deps, clock) -> None:
     """Plan, prepare (private until both are done), fill in, review and sign, with every status."""
     superior, subordinate = chat_for(pair.superior), chat_for(pair.subordinate)
 
@@ -187,6 +192,10 @@ async def test_the_year_through_the_chat(session_factory, pair, chat_for, deps) 
     assert mtexts.REFUSE_NOT_BOTH_PREPARED in joined(replies) and "Megan" not in joined(replies).replace(
         "Megan Bowen", "")
     replies = await superior.submit(actions.submit_data(actions.FILL, pair.agreement))
+    # The conversation is on 10 February: filling in now is asked about first.
+    assert ftexts.WARN_BEFORE_MEETING.format(name="Megan Bowen", when="tirsdag 10. februar 2026 kl. 09.00") in joined(
+        replies)
+    replies = await superior.press(replies, ftexts.FILL_NOW)
     assert "Megan Bowens forberedelse vises når dere begge har merket forberedelsen som ferdig." in joined(replies)
     assert "bidrag Megan" not in joined(replies)
     await superior.say("avbryt")
@@ -205,7 +214,7 @@ async def test_the_year_through_the_chat(session_factory, pair, chat_for, deps) 
         assert ptexts.PREPARATIONS_TITLE in text
         assert f"bidrag {other_word}" in text and f"mål {other_word}" in text and f"tiltak {other_word}" in text
     replies = await subordinate.submit(actions.submit_data(actions.PREPARE, pair.agreement))
-    replies = await subordinate.press(replies, ptexts.GO_TO_QUESTIONS)
+    replies = await subordinate.press(replies, otexts.OPEN_ANSWERED)
     assert "bidrag Alex" in joined(replies) and "Alex Wilber" in joined(replies)
     await subordinate.say("avbryt")
     # A leader of another agreement and HR see nothing of it.
@@ -215,6 +224,7 @@ async def test_the_year_through_the_chat(session_factory, pair, chat_for, deps) 
 
     # Fill in: both preparations shown; sent to the subordinate as a card.
     replies = await superior.submit(actions.submit_data(actions.FILL, pair.agreement))
+    replies = await superior.press(replies, ftexts.FILL_NOW)
     assert "bidrag Megan" in joined(replies) and "bidrag Alex" in joined(replies)
     for answer in ("Avtalt bidrag", "hopp over", "1 7", "Avtalt god til", "Avtalt utfordrende"):
         replies = await superior.say(answer)
@@ -222,23 +232,31 @@ async def test_the_year_through_the_chat(session_factory, pair, chat_for, deps) 
     replies = await superior.say("ferdig")
     for answer in ("hopp over", "Avtalt fungerer", "Avtalt utfordringer", "ferdig", "hopp over"):
         replies = await superior.say(answer)
+    assert ftexts.PREVIEW_ASK.format(name="Megan Bowen") in joined(replies)
+    replies = await superior.say("send")
     assert ftexts.SENT.format(name="Megan Bowen") in joined(replies)
     assert await status() is AgreementStatus.UTFYLT
     review_card = deps.notifier.to(pair.subordinate)[-1:]
     assert "Avtalt god til" in joined(review_card)
     assert actions.submit_data(actions.REVIEW, pair.agreement) in buttons(review_card)
 
-    # The superior signs first this time, then the subordinate; both get the summary.
+    # The superior signs first this time, then the subordinate; both get the summary. The meeting
+    # was on 10 February: signing on the 11th and 12th needs no word about it.
+    clock.now = datetime(2026, 2, 11, 12, 0, tzinfo=timezone.utc)
     replies = await superior.submit(actions.submit_data(actions.SIGN, pair.agreement))
     replies = await superior.press(replies, rtexts.SIGN)
-    replies = await superior.say("Lørenskog, 11.02.2026")
+    replies = await superior.press(replies, rtexts.PLACE_NEXT, text="Lørenskog, 11.02.2026")
+    replies = await superior.press(replies, rtexts.SHARE_NO)
+    replies = await superior.press(replies, rtexts.SIGN)
     assert rtexts.SIGNED_WAITING.format(name="Megan Bowen") in joined(replies)
     assert await status() is AgreementStatus.UTFYLT
+    clock.now = datetime(2026, 2, 12, 12, 0, tzinfo=timezone.utc)
     replies = await subordinate.press(review_card, ftexts.NOTIFY_BUTTON)
     assert rtexts.CHOOSE_SUBORDINATE.format(name="Alex Wilber") in joined(replies)
-    replies = await subordinate.say("signer")
-    replies = await subordinate.say("Lørenskog, 12.02.2026")
+    for answer in ("signer", "Lørenskog, 12.02.2026", "nei", "signer"):
+        replies = await subordinate.say(answer)
     assert rtexts.BOTH_SIGNED in joined(replies) and "Lørenskog, 12.02.2026" in joined(replies)
+    assert "Lørenskog, 11.02.2026" in joined(replies)
     assert rtexts.BOTH_SIGNED in joined(deps.notifier.to(pair.superior)[-1:])
     assert await status() is AgreementStatus.SIGNERT
 
@@ -264,17 +282,20 @@ async def test_a_change_after_one_signature_clears_it(session_factory, pair, cha
     subordinate, superior = chat_for(pair.subordinate), chat_for(pair.superior)
     replies = await subordinate.submit(actions.submit_data(actions.REVIEW, pair.agreement))
     replies = await subordinate.press(replies, rtexts.SIGN)
-    await subordinate.say("Lørenskog, 12.02.2026")
+    for answer in ("Lørenskog, 02.02.2026", "nei", "signer"):
+        await subordinate.say(answer)
 
-    # Going through with «behold» changes nothing: the signature stays.
+    # Opening an answer and keeping it changes nothing: the signature stays.
     replies = await superior.submit(actions.submit_data(actions.FILL, pair.agreement))
+    replies = await superior.press(replies, otexts.OPEN_ANSWERED)
     replies = await superior.say("behold")
     replies = await superior.say("avbryt")
     async with session_factory() as session:
         assert (await session.get(Agreement, pair.agreement)).subordinate_signed_at is not None
 
     replies = await superior.submit(actions.submit_data(actions.FILL, pair.agreement))
-    replies = await superior.say("Et nytt bidrag")
+    replies = await superior.press(replies, otexts.OPEN_ANSWERED)
+    overview = await superior.say("Et nytt bidrag")
     async with session_factory() as session:
         agreement = await session.get(Agreement, pair.agreement)
         assert agreement.subordinate_signed_at is None and agreement.filled_at is None
@@ -283,10 +304,8 @@ async def test_a_change_after_one_signature_clears_it(session_factory, pair, cha
     # The subordinate cannot sign the text while it is being changed.
     replies = await subordinate.submit(actions.submit_data(actions.SIGN, pair.agreement))
     assert mtexts.REFUSE_NOT_FILLED in joined(replies)
-    for _ in range(12):
-        if ftexts.SENT.format(name="Megan Bowen") in joined(replies):
-            break
-        replies = await superior.say(keep_going(replies))
+    replies = await superior.press(overview, otexts.FINISH_AGREEMENT.format(name="Megan Bowen"))
+    replies = await superior.press(replies, ftexts.SEND.format(name="Megan Bowen"))
     assert ftexts.SENT.format(name="Megan Bowen") in joined(replies)
     assert "Et nytt bidrag" in joined(deps.notifier.to(pair.subordinate)[-1:])
     assert await status_of(session_factory, pair.subordinate, pair.agreement) is AgreementStatus.UTFYLT
@@ -315,9 +334,10 @@ async def test_both_finish_preparation_at_the_same_moment(session_factory, pair,
         )
 
     assert told_both_done() == 1
-    # Going through the preparation again does not tell the other leader again.
+    # Going through the preparation again (it opens in its overview) does not tell the other leader again.
     replies = await subordinate.submit(actions.submit_data(actions.PREPARE, pair.agreement))
-    replies = await subordinate.press(replies, ptexts.GO_TO_QUESTIONS)
+    assert otexts.PREPARED in joined(replies)
+    replies = await subordinate.press(replies, otexts.GO_THROUGH)
     for _ in range(12):
         if ptexts.DONE in joined(replies):
             break

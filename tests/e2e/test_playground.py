@@ -8,7 +8,7 @@ also checked in the database through the agreement rules.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,7 +101,12 @@ def signatures(stack: Stack, agreement_id: int) -> tuple:
     async def work(session_factory):
         async with session_factory() as session:
             agreement = await session.get(Agreement, agreement_id)
-            return agreement.subordinate_signed_at, agreement.superior_signed_at, agreement.sign_place_date
+            return (
+                agreement.subordinate_signed_at, agreement.superior_signed_at,
+                (agreement.subordinate_sign_place, agreement.subordinate_sign_date),
+                (agreement.superior_sign_place, agreement.superior_sign_date),
+                agreement.development_shared,
+            )
 
     return stack.db(work)
 
@@ -151,7 +156,10 @@ def fill_in(chat: Chat) -> None:
     chat.answer("Lavere sykefravær", "Skriv tiltakene for «Lavere sykefravær»")
     chat.answer("Tett oppfølging", "Målet «Lavere sykefravær» er lagret.")
     chat.click("Ferdig med målene", "11 av 11")
-    chat.answer("Avtalt notat om personell", "Avtalen er sendt til Megan Bowen for gjennomgang og signering.")
+    # Before it is sent, the whole agreement once, as Megan will see it.
+    chat.answer("Avtalt notat om personell", "Slik ser avtalen ut for Megan Bowen", "Avtalt: utfordringer")
+    chat.shot("the agreement before it is sent")
+    chat.click("Send til Megan Bowen", "Avtalen er sendt til Megan Bowen for gjennomgang og signering.")
     chat.shot("agreement sent for review")
 
 
@@ -208,8 +216,14 @@ def test_superior_and_subordinate_from_kickoff_to_signed(stack: Stack, superior:
 
     # After the conversation the superior fills in every section from the menu.
     superior.say("meny", "Lederavtalene dine")
-    superior.click_in("Lederavtale med Megan Bowen", "Fyll ut avtalen", "Fyll ut lederavtalen med Megan Bowen", "1 av 11",
-                      "Fra forberedelsen", "Bidrag fra Megan", "Bidrag fra Alex")
+    filled = ("Fyll ut lederavtalen med Megan Bowen", "1 av 11", "Fra forberedelsen", "Bidrag fra Megan",
+              "Bidrag fra Alex")
+    if datetime.combine(day, time(10), ZONE) > datetime.now(ZONE):
+        # The conversation is still ahead: filling in now is asked about first.
+        superior.click_in("Lederavtale med Megan Bowen", "Fyll ut avtalen", "Avtalen fylles vanligvis ut etter samtalen")
+        superior.click("Fyll ut nå", *filled)
+    else:
+        superior.click_in("Lederavtale med Megan Bowen", "Fyll ut avtalen", *filled)
     superior.shot("filling in with both preparations")
     told = subordinate.count()
     fill_in(superior)
@@ -232,33 +246,59 @@ def test_superior_and_subordinate_from_kickoff_to_signed(stack: Stack, superior:
         ("personell", "Lavere sykefravær", ["Tett oppfølging"]),
     ]
 
-    # Megan reads the agreement and signs; then Alex signs.
+    # Megan reads the agreement and signs; then Alex signs. Each is told the meeting is still to come
+    # and signs anyway, gives their own place and date, answers on sharing and confirms.
     subordinate.wait_for(told, "Alex Wilber har fylt ut lederavtalen deres.", "Avtalt: god til", "Lavere sykefravær")
     subordinate.shot("agreement to review")
     subordinate.click("Les og signer", "Vil du signere avtalen, eller sende kommentarer til Alex Wilber?")
-    subordinate.click("Signer", "Sted og dato")
+    before_meeting = datetime.combine(day, time(10), ZONE) > datetime.now(ZONE)
+    if before_meeting:
+        subordinate.click("Signer", "Samtalen deres er satt til", "Signer nå likevel")
+        subordinate.click("Signer nå likevel", "Sted og dato")
+    else:
+        subordinate.click("Signer", "Sted og dato")
     subordinate.shot("signing")
+    offered = subordinate.last_card().locator("input[type=text]").first.input_value()
+    assert offered in {f"Lørenskog, {d:%d.%m.%Y}" for d in (today() - timedelta(days=1), today())}
+    subordinate.click("Neste", "Kan det som står under Ledelsesutvikling deles")
+    subordinate.click("Ja, det kan deles", "Du signerer lederavtalen")
+    subordinate.shot("confirm signing")
     told = superior.count()
-    subordinate.answer("Lørenskog, i dag", "Du har signert. Nå venter avtalen på at Alex Wilber signerer.")
-    subordinate_signed, superior_signed, _place = signatures(stack, agreement_id)
+    subordinate.click("Signer", "Du har signert. Nå venter avtalen på at Alex Wilber signerer.")
+    subordinate_signed, superior_signed, subordinate_place, _, _ = signatures(stack, agreement_id)
     assert subordinate_signed is not None and superior_signed is None
+    assert subordinate_place == ("Lørenskog", datetime.strptime(offered, "Lørenskog, %d.%m.%Y").date())
     superior.wait_for(told, "Megan Bowen har signert lederavtalen deres.")
     superior.click("Les og signer", "Vil du signere avtalen?")
     told = subordinate.count()
-    superior.click("Signer", "Sted og dato")
-    superior.answer("Lørenskog, samme dag", "Lederavtalen er signert av dere begge og er nå låst.")
+    if before_meeting:
+        superior.click("Signer", "Signer nå likevel")
+        superior.click("Signer nå likevel", "Sted og dato")
+    else:
+        superior.click("Signer", "Sted og dato")
+    yesterday = today() - timedelta(days=1)
+    superior.answer(f"Oslo, {yesterday:%d.%m.%Y}", "Kan det som står under Ledelsesutvikling deles", button="Neste")
+    superior.click("Nei", "Du signerer lederavtalen", "Megan Bowen har signert. Når du signerer, er avtalen låst.")
+    superior.click("Signer", "Lederavtalen er signert av dere begge og er nå låst.", f"Oslo, {yesterday:%d.%m.%Y}")
     superior.shot("signed")
     subordinate.wait_for(told, "Lederavtalen er signert av dere begge og er nå låst.")
     subordinate.shot("signed")
     assert status(stack, alex, agreement_id) is AgreementStatus.SIGNERT
-    subordinate_signed, superior_signed, place = signatures(stack, agreement_id)
+    subordinate_signed, superior_signed, subordinate_place, superior_place, shared = signatures(stack, agreement_id)
     assert subordinate_signed is not None and superior_signed is not None
-    assert place == "Lørenskog, samme dag"
+    assert subordinate_place[0] == "Lørenskog" and superior_place == ("Oslo", yesterday)
+    assert not shared
 
     superior.say("status", "Lederavtale med Megan Bowen: signert")
     subordinate.say("status", "Din lederavtale med Alex Wilber: signert")
     superior.shot("status")
     subordinate.shot("status")
+
+    # The signed agreement stays at hand: «Se avtalen» in the menu.
+    subordinate.say("meny", "Lederavtalene dine")
+    subordinate.click_in("Din lederavtale med Alex Wilber", "Se avtalen", f"Lederavtalen {today().year}",
+                         "Bidrag fra Megan", "Avtalt: god til", f"Oslo, {yesterday:%d.%m.%Y}")
+    subordinate.shot("the signed agreement")
 
 
 def test_a_reminder_arrives_as_a_card_and_its_button_opens_the_flow(stack: Stack, superior: Chat) -> None:
@@ -306,3 +346,11 @@ def test_the_conversation_continues_where_it_was_after_a_restart(stack: Stack, s
     superior.shot("after the restart")
     answers, _goals = recorded(stack, alex, agreement_id, Phase.PREPARATION, alex)
     assert answers == {"styringsbrev.bidrag": "Bidrag før omstart", "styringsbrev.notat": "Notat etter omstart"}
+
+    # «avbryt», then back: the preparation opens in its overview and goes on where it was left.
+    superior.say("avbryt", "Avbrutt.")
+    superior.say("meny", "Lederavtalene dine")
+    superior.click_in("Lederavtale med Isaiah Langer", "Forbered deg", "Oversikt over forberedelsen din",
+                      "2 av 11 besvart.", "Fortsett der du slapp")
+    superior.shot("overview after avbryt")
+    superior.click("Fortsett der du slapp", "3 av 11", "Med utgangspunkt i lederplattformen")

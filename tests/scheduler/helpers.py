@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from agreement.status import AgreementStatus
 from agreement.calendar import build_calendar
-from scheduler.planner import AgreementInfo, Kind, LeaderInfo, LogEntry, Message, Snapshot, plan
+from scheduler.planner import AgreementInfo, LeaderInfo, LogEntry, Message, Snapshot, plan
 from storage.models import ReminderStatus
 
 OSLO = ZoneInfo("Europe/Oslo")

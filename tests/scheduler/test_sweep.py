@@ -20,7 +20,7 @@ from scheduler.planner import Kind, Message, PlannedItem
 from scheduler.service import ReminderScheduler
 from scheduler.sweep import Sweeper, claim
 from storage.conversation_refs import get_reference, save_reference
-from storage.models import Agreement, ConversationRef, Goal, GoalAction, Phase, ReminderLog, ReminderStatus
+from storage.models import Agreement, Goal, GoalAction, Phase, ReminderLog, ReminderStatus
 from tests.scheduler.conftest import make_sender, seed_demo, seed_superiors
 from tests.scheduler.helpers import at
 from tests.support.cards import assert_valid_card

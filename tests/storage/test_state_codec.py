@@ -15,10 +15,10 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, InputHints
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import state_codec
-from storage.bot_state import SqlAlchemyStorage
+from storage.bot_state import read_state, write_state
 from storage.models import BotStateItem
 
 
@@ -162,14 +162,12 @@ def test_malformed_tags_are_left_to_jsonpickle(document, jsonpickle_calls) -> No
     assert jsonpickle_calls[0] == ("restore", as_json(document))
 
 
-async def test_the_bot_state_row_holds_jsonpickles_document(session_factory: async_sessionmaker[AsyncSession]) -> None:
-    storage = SqlAlchemyStorage(session_factory)
+async def test_the_bot_state_row_holds_jsonpickles_document(engine: AsyncEngine) -> None:
     state = dialog_state()
-    await storage.write({"msteams/conversations/a:megan": state})
-    async with session_factory() as session:
-        stored = await session.scalar(select(BotStateItem.data).where(BotStateItem.key == "msteams/conversations/a:megan"))
+    async with engine.begin() as connection:
+        await write_state(connection, "msteams/conversations/a:megan", state, etag=None, shown=None)
+    async with engine.connect() as connection:
+        stored = await connection.scalar(select(BotStateItem.data).where(BotStateItem.key == "msteams/conversations/a:megan"))
+        read = await read_state(connection, "msteams/conversations/a:megan", lock=False)
     assert json.loads(stored) == Pickler().flatten(state)
-    read = (await storage.read(["msteams/conversations/a:megan"]))["msteams/conversations/a:megan"]
-    etag = read.pop("e_tag")
-    assert isinstance(etag, str) and etag
-    assert Pickler().flatten(read) == Pickler().flatten(state)
+    assert Pickler().flatten(read.item) == Pickler().flatten(state)

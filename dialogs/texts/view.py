@@ -1,0 +1,15 @@
+"""Texts of "Se avtalen": one agreement as its viewer may see it, and the lists to choose one from."""
+
+TITLE = "Lederavtalen {year}"
+PREPARATION = "Forberedelsen"
+REFLECTIONS = "Refleksjonene før oppfølgingssamtalen"
+NOTHING_YET = "Ingenting skrevet ennå."
+NOT_FILLED = "Avtalen er ikke fylt ut ennå."
+DRAFT_OWN = "Utkast: du har ikke sendt avtalen til gjennomgang ennå."
+DRAFT_OTHER = "Utkast: {name} har ikke sendt avtalen til gjennomgang ennå."
+IN_REVIEW = "Avtalen er sendt til gjennomgang og venter på signering."
+
+CHOOSE_TITLE = "Hvilken lederavtale vil du se?"
+PAST_TITLE = "Lederavtalene dine fra tidligere år"
+PAST_NONE = "Du har ingen lederavtaler fra tidligere år."
+PAST_ENTRY = "{year}: {relation}"
