@@ -8,9 +8,10 @@ from datetime import datetime
 from agreement.signatures import Signature
 from agreement.template import FieldKind
 from bot import actions
-from bot.cards import Element, as_typed, bullets, card, container, heading, submit, text
+from bot.cards import MAX_CARD_BYTES, Element, as_typed, bullets, card, card_size, container, heading, submit, text
 from dialogs.agreement_view import AgreementView, PreparationView
 from dialogs.cards.questions import statement_lines
+from dialogs.cards.whole_text import VIEW_LENGTH, shortened
 from dialogs.questions import goal_key
 from dialogs.texts import common
 from dialogs.texts import preparation as ptexts
@@ -66,13 +67,16 @@ def signed_by_both(view: AgreementView) -> bool:
     return view.subordinate_signature is not None and view.superior_signature is not None
 
 
-def _answer_items(view: AgreementView, section_key: str, field) -> list[Element]:
+def _answer_items(view: AgreementView, section_key: str, field, limit: int | None) -> list[Element]:
     if field.kind is FieldKind.GOALS:
         return _goals(view.goals.get(section_key, []))
     if field.kind is FieldKind.PLATFORM_CHOICE:
         chosen = statement_lines(view.template, view.choice(field.key))
         return [bullets(chosen) if chosen else text(EMPTY_ANSWER)]
-    return [_typed_or_empty(view.answers.get(field.key))]
+    typed = view.answers.get(field.key)
+    if typed and limit is not None:
+        return shortened(typed, limit, view.agreement_id, view.answer_ids.get(field.key))
+    return [_typed_or_empty(typed)]
 
 
 def _recorded_card(view: AgreementView, title: str, content: Sequence[Element], buttons: Sequence[Element],
@@ -103,19 +107,26 @@ def agreement_card(view: AgreementView, localise: Callable[[datetime], datetime]
     buttons. Signed by both, it also has the button for changing one's answer on sharing.
     """
     template = view.template
-    content: list[Element] = []
-    for section in template.sections:
-        items: list[Element] = [heading(section.heading, size="Medium")]
-        for field in section.fields:
-            items.append(text(field.label, bold=True))
-            items += _answer_items(view, section.key, field)
-        content.append(container(items, separator=True))
-    content.append(container(_signatures(view, localise), separator=True))
     if signed_by_both(view):
         buttons = [*buttons, submit(texts.SHARING_BUTTON, actions.submit_data(actions.SHARING, view.agreement_id))]
     under_title = [text(template.subtitle, spacing="None"),
                    text(texts.SOURCE.format(title=template.title), subtle=True)]
-    return _recorded_card(view, texts.HEADING.format(year=view.year), content, buttons, lead, question, under_title)
+    # Whole answers when the card can hold them; else shortened, each with «Les hele teksten»
+    # (Teams refuses a card above its size limit, and then the leader would see nothing).
+    for limit in (None, VIEW_LENGTH):
+        content: list[Element] = []
+        for section in template.sections:
+            items: list[Element] = [heading(section.heading, size="Medium")]
+            for field in section.fields:
+                items.append(text(field.label, bold=True))
+                items += _answer_items(view, section.key, field, limit)
+            content.append(container(items, separator=True))
+        content.append(container(_signatures(view, localise), separator=True))
+        built = _recorded_card(view, texts.HEADING.format(year=view.year), content, buttons, lead, question,
+                               under_title)
+        if card_size(built) <= MAX_CARD_BYTES:
+            break
+    return built
 
 
 def followup_card(view: AgreementView, buttons: Sequence[Element] = (), *, lead: str | None = None,
@@ -161,13 +172,18 @@ def spring_goals_card(view: AgreementView, intro: str, none_text: str) -> dict:
 def preparations_card(view: PreparationView, buttons: Sequence[Element] = ()) -> dict:
     """Both leaders' preparation side by side, question by question (shown once both are done)."""
     template = view.template
-    body: list[Element] = [heading(ptexts.PREPARATIONS_TITLE), text(ptexts.PREPARATIONS_INTRO.format(name=view.other_name))]
-    for section in template.sections:
-        items: list[Element] = [heading(section.heading, size="Medium")]
-        for field in section.fields:
-            items.append(text(field.label, bold=True))
-            for who, prepared in ((qtexts.CONTEXT_OWN, view.own), (view.other_name, view.other)):
-                items.append(text(who, subtle=True, spacing="Small"))
-                items += _answer_items(prepared, section.key, field)
-        body.append(container(items, separator=True))
-    return card(body, buttons, fallback=ptexts.PREPARATIONS_TITLE)
+    for limit in (None, VIEW_LENGTH):  # shortened only when whole answers would not fit in one card
+        body: list[Element] = [heading(ptexts.PREPARATIONS_TITLE),
+                               text(ptexts.PREPARATIONS_INTRO.format(name=view.other_name))]
+        for section in template.sections:
+            items: list[Element] = [heading(section.heading, size="Medium")]
+            for field in section.fields:
+                items.append(text(field.label, bold=True))
+                for who, prepared in ((qtexts.CONTEXT_OWN, view.own), (view.other_name, view.other)):
+                    items.append(text(who, subtle=True, spacing="Small"))
+                    items += _answer_items(prepared, section.key, field, limit)
+            body.append(container(items, separator=True))
+        built = card(body, buttons, fallback=ptexts.PREPARATIONS_TITLE)
+        if card_size(built) <= MAX_CARD_BYTES:
+            break
+    return built
