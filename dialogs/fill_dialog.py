@@ -22,7 +22,6 @@ from bot.cards import submit, to_activity
 from bot.turn import turn_session
 from dialogs.agreement_view import gather
 from dialogs.cards.agreement import agreement_card
-from dialogs.cards.options import options_card
 from dialogs.flow import DialogDeps, FlowDialog, read
 from dialogs.overview_dialog import OverviewDialog
 from dialogs.reply import CHOOSE, ReplyPrompt, check_option, options, reply_data
@@ -60,13 +59,9 @@ class FillDialog(FlowDialog):
         step.values["other"] = opened.other.name
         if not is_signed(opened.agreement):
             return await step.next({"option": "edit"})
-        content = options_card(texts.SIGNED_CONFIRM, REOPEN_KEY, [("yes", texts.YES_EDIT), ("no", texts.NO_KEEP)])
-        return await step.prompt(
-            REOPEN_PROMPT,
-            options(to_activity(content),
-                    {"agreement_id": step.options["agreement_id"], "question": REOPEN_KEY,
-                     "options": {"yes": list(texts.YES_WORDS), "no": list(texts.NO_WORDS)},
-                     "hint": texts.CONFIRM_HINT}),
+        return await self.ask_option(
+            step, REOPEN_PROMPT, REOPEN_KEY, texts.SIGNED_CONFIRM,
+            [("yes", texts.YES_EDIT, texts.YES_WORDS), ("no", texts.NO_KEEP, texts.NO_WORDS)], texts.CONFIRM_HINT,
         )
 
     async def reopen_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -82,14 +77,9 @@ class FillDialog(FlowDialog):
         if not meeting_ahead(agreement, self.deps.now()):
             return await step.next({"option": "go"})
         when = common.format_when(self.deps.local(agreement.meeting_at))
-        content = options_card(texts.WARN_BEFORE_MEETING.format(name=step.values["other"], when=when), EARLY_KEY,
-                               [("go", texts.FILL_NOW), ("wait", texts.WAIT)])
-        return await step.prompt(
-            EARLY_PROMPT,
-            options(to_activity(content),
-                    {"agreement_id": step.options["agreement_id"], "question": EARLY_KEY,
-                     "options": {"go": list(texts.FILL_NOW_WORDS), "wait": list(texts.WAIT_WORDS)},
-                     "hint": texts.WARN_HINT}),
+        return await self.ask_option(
+            step, EARLY_PROMPT, EARLY_KEY, texts.WARN_BEFORE_MEETING.format(name=step.values["other"], when=when),
+            [("go", texts.FILL_NOW, texts.FILL_NOW_WORDS), ("wait", texts.WAIT, texts.WAIT_WORDS)], texts.WARN_HINT,
         )
 
     async def early_step(self, step: WaterfallStepContext) -> DialogTurnResult:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
@@ -42,12 +42,13 @@ from agreement.errors import (
 from agreement.opening import AgreementAccess, agreements_of, flush, open_agreement
 from agreement.template import TemplateError, available_templates, default_template_id_for_year, load_template
 from bot import actions
-from bot.cards import to_activity
+from bot.cards import Element, to_activity
 from bot.settings import Settings
 from bot.turn import TurnConflict, after_commit, turn_session
 from dialogs.cards.help import help_card
+from dialogs.cards.options import options_card
 from dialogs.next_steps import progress_text
-from dialogs.reply import REPLY, answer_refusal, normalise
+from dialogs.reply import REPLY, answer_refusal, normalise, options
 from dialogs.texts import common
 from dialogs.whole_text import whole_text_activity
 from storage.models import Leader
@@ -283,6 +284,21 @@ class FlowDialog(ComponentDialog):
         except ConcurrentChange as exc:
             raise TurnConflict("the agreement was changed at the same moment") from exc
         return result, opened
+
+    async def ask_option(self, step: WaterfallStepContext, prompt_id: str, key: str, question: str,
+                         choices: Sequence[tuple[str, str, Sequence[str]]], hint: str, *,
+                         body_before: Sequence[Element] = (), summary: str | None = None) -> DialogTurnResult:
+        """Ask ``question`` with a button per (option, title, typed words) of ``choices``; ``hint`` if none fits.
+
+        For prompts checked with ``dialogs.reply.check_option``.
+        """
+        content = options_card(question, key, [(option, title) for option, title, _ in choices],
+                               body_before=body_before)
+        return await step.prompt(prompt_id, options(
+            to_activity(content, summary=summary),
+            {"agreement_id": step.options["agreement_id"], "question": key,
+             "options": {option: list(words) for option, _, words in choices}, "hint": hint},
+        ))
 
     async def notify(self, step: WaterfallStepContext, recipient: Leader, activity: Activity) -> None:
         """Tell the other leader once this turn is stored; if that fails, the leader in this chat is told so."""

@@ -16,11 +16,10 @@ from agreement.steps import mark_prepared
 from bot import actions
 from bot.cards import submit, to_activity
 from dialogs.cards.message import message_card
-from dialogs.cards.options import options_card
 from dialogs.flow import DialogDeps, FlowDialog
 from dialogs.overview_dialog import OverviewDialog
 from dialogs.reading_dialog import send_all_reading
-from dialogs.reply import ReplyPrompt, check_option, options
+from dialogs.reply import ReplyPrompt, check_option
 from dialogs.texts import preparation as texts
 from storage.models import Phase
 
@@ -52,16 +51,10 @@ class PreparationDialog(FlowDialog):
         await step.context.send_activity(
             MessageFactory.text(f"{texts.INTRO.format(name=opened.other.name)}\n\n{texts.PRIVATE}")
         )
-        content = options_card(
-            texts.OFFER_READING, OFFER_KEY, [("read", texts.READ_FIRST), ("go", texts.GO_TO_QUESTIONS)]
-        )
-        return await step.prompt(
-            OFFER_PROMPT,
-            options(
-                to_activity(content),
-                {"agreement_id": step.options["agreement_id"], "question": OFFER_KEY, "options": {"read": list(texts.READ_WORDS), "go": list(texts.GO_WORDS)},
-                 "hint": texts.OFFER_HINT},
-            ),
+        return await self.ask_option(
+            step, OFFER_PROMPT, OFFER_KEY, texts.OFFER_READING,
+            [("read", texts.READ_FIRST, texts.READ_WORDS), ("go", texts.GO_TO_QUESTIONS, texts.GO_WORDS)],
+            texts.OFFER_HINT,
         )
 
     async def reading_step(self, step: WaterfallStepContext) -> DialogTurnResult:

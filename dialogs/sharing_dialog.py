@@ -12,9 +12,8 @@ from agreement.steps import set_share_development
 from bot import actions
 from bot.cards import heading, submit, text, to_activity
 from dialogs.cards.message import message_card
-from dialogs.cards.options import options_card
 from dialogs.flow import DialogDeps, FlowDialog
-from dialogs.reply import ReplyPrompt, check_option, options
+from dialogs.reply import ReplyPrompt, check_option
 from dialogs.texts import review as texts
 
 STEPS = "sharing.steps"
@@ -54,16 +53,13 @@ class SharingDialog(FlowDialog):
             own_line, change, title, words, hint = (texts.SHARING_OWN_NO, "consent", texts.CONSENT,
                                                     texts.CONSENT_WORDS, texts.CONSENT_HINT)
         step.values["share"] = change == "consent"
-        content = options_card(
-            texts.SHARE_QUESTION, CHOICE_KEY, [(change, title), ("keep", texts.KEEP_ANSWER)],
+        return await self.ask_option(
+            step, CHOICE_PROMPT, CHOICE_KEY, texts.SHARE_QUESTION,
+            [(change, title, words), ("keep", texts.KEEP_ANSWER, texts.KEEP_ANSWER_WORDS)], hint,
             body_before=[heading(texts.SHARE_TITLE, size="Medium"), text(own_line), text(other_line),
                          text(texts.SHARED if shared else texts.NOT_SHARED, subtle=True)],
+            summary=texts.SHARE_TITLE,
         )
-        return await step.prompt(CHOICE_PROMPT, options(
-            to_activity(content, summary=texts.SHARE_TITLE),
-            {"agreement_id": step.options["agreement_id"], "question": CHOICE_KEY,
-             "options": {change: list(words), "keep": list(texts.KEEP_ANSWER_WORDS)}, "hint": hint},
-        ))
 
     async def change_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Change the answer; the leader and the other leader are told what it means now."""

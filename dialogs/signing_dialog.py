@@ -16,7 +16,6 @@ from bot.turn import turn_session
 from dialogs.agreement_view import gather
 from dialogs.cards.agreement import agreement_card
 from dialogs.cards.message import message_card
-from dialogs.cards.options import options_card
 from dialogs.cards.signing import confirm_card, place_card
 from dialogs.flow import DialogDeps, FlowDialog, read
 from dialogs.reply import ANSWER, Reply, ReplyPrompt, Verdict, accept, answer_refusal, check_option, options, refuse
@@ -75,13 +74,11 @@ class SigningDialog(FlowDialog):
         if meeting is None or self.deps.local(meeting) <= self.deps.now():
             return await step.next(None)
         message = texts.EARLY.format(when=common.format_when(self.deps.local(meeting)))
-        content = options_card(texts.EARLY_QUESTION, EARLY_KEY, [("sign", texts.SIGN_ANYWAY), ("wait", texts.WAIT)],
-                               body_before=[text(message)])
-        choices = {"sign": list(texts.SIGN_ANYWAY_WORDS), "wait": list(texts.WAIT_WORDS)}
-        return await step.prompt(CHOICE_PROMPT, options(
-            to_activity(content, summary=message),
-            self._validations(step, EARLY_KEY, options=choices, hint=texts.EARLY_HINT),
-        ))
+        return await self.ask_option(
+            step, CHOICE_PROMPT, EARLY_KEY, texts.EARLY_QUESTION,
+            [("sign", texts.SIGN_ANYWAY, texts.SIGN_ANYWAY_WORDS), ("wait", texts.WAIT, texts.WAIT_WORDS)],
+            texts.EARLY_HINT, body_before=[text(message)], summary=message,
+        )
 
     async def place_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Ask for the signer's own place and date, offered as the usual place and today."""
@@ -100,15 +97,13 @@ class SigningDialog(FlowDialog):
         step.values["place_and_date"] = step.result["text"]
         template = (await self.open(step)).template
         notices = [text(s.privacy_notice, subtle=True) for s in template.sections if s.private and s.privacy_notice]
-        content = options_card(
-            texts.SHARE_QUESTION, SHARE_KEY, [("yes", texts.SHARE_YES), ("no", texts.SHARE_NO)],
+        return await self.ask_option(
+            step, CHOICE_PROMPT, SHARE_KEY, texts.SHARE_QUESTION,
+            [("yes", texts.SHARE_YES, texts.SHARE_YES_WORDS), ("no", texts.SHARE_NO, texts.SHARE_NO_WORDS)],
+            texts.SHARE_HINT,
             body_before=[heading(texts.SHARE_TITLE, size="Medium"), *notices, text(texts.SHARE_RULE)],
+            summary=texts.SHARE_TITLE,
         )
-        choices = {"yes": list(texts.SHARE_YES_WORDS), "no": list(texts.SHARE_NO_WORDS)}
-        return await step.prompt(CHOICE_PROMPT, options(
-            to_activity(content, summary=texts.SHARE_TITLE),
-            self._validations(step, SHARE_KEY, options=choices, hint=texts.SHARE_HINT),
-        ))
 
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Name what is being signed, with the place and date and the answer on sharing: «Signer» or «Avbryt»."""
