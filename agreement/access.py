@@ -25,6 +25,10 @@ class Role(str, enum.Enum):
     SUPERIORS_SUPERIOR = "superiors_superior"
     HR = "hr"
     OUTSIDER = "outsider"
+    #: The records office, receiving the archive copy of a signed agreement.
+    ARCHIVE = "archive"
+    #: The public, receiving a copy on an access request (innsyn) under offentleglova.
+    PUBLIC = "public"
 
     @property
     def in_pair(self) -> bool:
@@ -51,6 +55,12 @@ class ContentContext:
     private_section: bool
     #: Both leaders have marked their autumn reflections done (the autumn's both_prepared).
     both_reflected: bool = False
+    #: A field the municipality marks as a personal matter (withheld from the public).
+    personal: bool = False
+
+
+#: What was agreed, as opposed to each leader's own preparation: what a document copy holds.
+AGREED_PHASES = frozenset({Phase.AGREEMENT, Phase.FOLLOWUP})
 
 
 def role_of(
@@ -79,6 +89,8 @@ def can_see_status(role: Role) -> bool:
 
 def can(role: Role, action: Action, content: ContentContext) -> bool:
     """Whether ``role`` may perform ``action`` on ``content``."""
+    if role in (Role.ARCHIVE, Role.PUBLIC):
+        return action is Action.EXPORT and _copied_outside_pair(role, content)
     if not role.in_pair:
         # HR, the superior's superior and everyone else: status and dates only, never content.
         return False
@@ -92,6 +104,19 @@ def can(role: Role, action: Action, content: ContentContext) -> bool:
     if action is Action.READ:
         return _readable_by_pair_member(role, content)
     return _writable_by_pair_member(role, content)
+
+
+def _copied_outside_pair(role: Role, content: ContentContext) -> bool:
+    """What a copy for the archive or for the public holds: the agreed text, never a preparation.
+
+    The archive gets Ledelsesutvikling only when both leaders agreed to share it; the public
+    never gets it, nor anything marked personal (offentleglova § 13 jf. forvaltningsloven § 13).
+    """
+    if content.phase not in AGREED_PHASES:
+        return False
+    if role is Role.PUBLIC:
+        return not content.private_section and not content.personal
+    return not content.private_section or content.development_shared
 
 
 def _readable_by_pair_member(role: Role, content: ContentContext) -> bool:

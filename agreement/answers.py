@@ -31,7 +31,7 @@ from agreement.errors import (
     InvalidState,
     NotFound,
 )
-from agreement.opening import AgreementAccess, flush, record_event, require_role
+from agreement.opening import AgreementAccess, Reader, flush, record_event, require_role
 from agreement.signatures import clear_signatures
 from agreement.status import followup_done, is_signed
 from agreement.template import FieldKind, Template
@@ -123,7 +123,7 @@ def _check_question(opened: AgreementAccess, question_key: str, phase: Phase, *,
         raise InvalidState(f"{question_key} holds a choice; use save_choice")
 
 
-def _section_of_key(opened: AgreementAccess, question_key: str, goal_sections: dict[int, str]) -> str:
+def _section_of_key(opened: Reader, question_key: str, goal_sections: dict[int, str]) -> str:
     if question_key in _COMMENT_KEYS:
         return "gjennomgang"
     if question_key.startswith(GOAL_FOLLOWUP_PREFIX):
@@ -327,7 +327,7 @@ async def _store_answer(
 
 async def read_answers(
     session: AsyncSession,
-    opened: AgreementAccess,
+    opened: Reader,
     *,
     phase: Phase | None = None,
     keys: Iterable[str] | None = None,
@@ -348,7 +348,7 @@ async def read_answers(
         except KeyError:
             logger.warning("Answer %s has a key unknown to its template", answer.id)
             continue
-        if opened.may(action, section_key, answer.phase, answer.author_id):
+        if opened.may(action, section_key, answer.phase, answer.author_id, answer.question_key):
             visible.append(answer)
     return visible
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agreement.access import Action
 from agreement.answers import check_phase_open, validate_text, withdraw_after_change
 from agreement.errors import AccessDenied, AnswerTooLong, InvalidState, NotFound
-from agreement.opening import AgreementAccess
+from agreement.opening import AgreementAccess, Reader
 from agreement.template import FieldKind
 from storage.models import Goal, GoalAction, Phase, utcnow
 
@@ -214,7 +214,7 @@ async def _goals(
 
 async def list_goals(
     session: AsyncSession,
-    opened: AgreementAccess,
+    opened: Reader,
     *,
     phase: Phase | None = None,
     section_key: str | None = None,

@@ -60,20 +60,62 @@ class AgreementAccess:
         """Whether the other leader's autumn reflections are open to the viewer (as the access rules say)."""
         return self.may(Action.READ, self.template.followup.key, Phase.FOLLOWUP_PREPARATION, self.other.id)
 
-    def may(self, action: Action, section_key: str, phase: Phase, author_id: int) -> bool:
+    def may(self, action: Action, section_key: str, phase: Phase, author_id: int,
+            question_key: str | None = None) -> bool:
         """Whether the viewer may ``action`` content of ``section_key`` written in ``phase`` by ``author_id``."""
-        agreement = self.agreement
-        content = ContentContext(
-            section_key=section_key,
-            phase=phase,
-            author_is_viewer=author_id == self.viewer.id,
-            both_prepared=both_prepared(agreement),
-            followup_recorded=agreement.followup_recorded_at is not None,
-            development_shared=agreement.development_shared,
-            private_section=section_key in self.template.private_section_keys,
-            both_reflected=self.both_reflected,
-        )
+        content = _content(self.agreement, self.template, self.both_reflected, section_key, phase,
+                           author_id == self.viewer.id, question_key)
         return access.can(self.role, action, content)
+
+
+@dataclass(frozen=True)
+class RecordAccess:
+    """An agreement read as a document by someone outside the pair: the archive or the public.
+
+    It answers :meth:`may` as :class:`AgreementAccess` does, so the answers and goals are read
+    through the same access-checked path; it has no viewer, and may only ever export.
+    """
+
+    agreement: Agreement
+    role: Role
+    template: Template
+    reflected: frozenset[int] = frozenset()
+
+    @property
+    def status(self) -> AgreementStatus:
+        return derive_status(self.agreement)
+
+    @property
+    def both_reflected(self) -> bool:
+        return {self.agreement.superior_id, self.agreement.subordinate_id} <= self.reflected
+
+    def may(self, action: Action, section_key: str, phase: Phase, author_id: int,
+            question_key: str | None = None) -> bool:
+        content = _content(self.agreement, self.template, self.both_reflected, section_key, phase, False,
+                           question_key)
+        return access.can(self.role, action, content)
+
+
+#: Whatever an agreement's content is read through: a leader of the pair, or a record reader.
+Reader = AgreementAccess | RecordAccess
+
+#: The readers of an agreement that are not leaders.
+RECORD_ROLES = (Role.ARCHIVE, Role.PUBLIC)
+
+
+def _content(agreement: Agreement, template: Template, both_reflected: bool, section_key: str, phase: Phase,
+             author_is_viewer: bool, question_key: str | None) -> ContentContext:
+    return ContentContext(
+        section_key=section_key,
+        phase=phase,
+        author_is_viewer=author_is_viewer,
+        both_prepared=both_prepared(agreement),
+        followup_recorded=agreement.followup_recorded_at is not None,
+        development_shared=agreement.development_shared,
+        private_section=section_key in template.private_section_keys,
+        both_reflected=both_reflected,
+        personal=question_key is not None and question_key in template.personal_field_keys,
+    )
 
 
 def require_role(opened: AgreementAccess, role: Role) -> None:
@@ -142,6 +184,17 @@ async def open_agreement_status(
         raise AccessDenied(f"leader {viewer_id} may not see agreement {agreement_id}")
     reflected = (await reflected_by(session, [agreement])).get(agreement.id, frozenset())
     return AgreementAccess(agreement, viewer, role, load_template(agreement.template_id), reflected)
+
+
+async def open_record(session: AsyncSession, agreement_id: int, role: Role) -> RecordAccess:
+    """Load an agreement for a copy made outside the pair (``role`` is ARCHIVE or PUBLIC)."""
+    if role not in RECORD_ROLES:
+        raise AccessDenied(f"a {role.value} does not read agreements as a record")
+    agreement = await session.scalar(_OPEN_AGREEMENT, {"agreement_id": agreement_id})
+    if agreement is None:
+        raise NotFound(f"agreement {agreement_id}")
+    reflected = (await reflected_by(session, [agreement])).get(agreement.id, frozenset())
+    return RecordAccess(agreement, role, load_template(agreement.template_id), reflected)
 
 
 def _reflecting(agreement: Agreement) -> bool:

@@ -63,6 +63,9 @@ class Field:
     heading: str | None = None
     min_choices: int | None = None
     max_choices: int | None = None
+    #: Marked by the municipality as a personal matter: withheld from a copy for an access
+    #: request (offentleglova § 13), like the private sections.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,11 @@ class Template:
         """Keys of the sections that never leave the two leaders."""
         return frozenset(s.key for s in (*self.sections, self.followup) if s.private)
 
+    @property
+    def personal_field_keys(self) -> frozenset[str]:
+        """Keys of the fields the municipality marks as personal (withheld from the public)."""
+        return frozenset(f.key for f in self.all_fields() if f.personal)
+
     def texts(self) -> tuple[str, ...]:
         """Every text a leader can read in this template, for completeness checks."""
         out = [self.title, self.subtitle]
@@ -262,6 +270,11 @@ class _Parser:
             self.fail(where, f"must be a whole number of at least {minimum}")
         return value
 
+    def boolean(self, value: Any, where: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(where, "must be true or false")
+        return value
+
     def key(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or not _KEY.fullmatch(value):
             self.fail(where, f"{value!r} is not a key (lower-case letters, digits, _ and dots)")
@@ -333,7 +346,7 @@ class _Parser:
         )
 
     def field(self, raw: Any, where: str, section_key: str) -> Field:
-        data = self.mapping(raw, where, {"key", "kind", "label"}, {"help", "heading", "min", "max"})
+        data = self.mapping(raw, where, {"key", "kind", "label"}, {"help", "heading", "min", "max", "personal"})
         key = self.key(data["key"], f"{where}.key")
         if not key.startswith(f"{section_key}."):
             self.fail(f"{where}.key", f"{key!r} must start with its section's key: '{section_key}.<name>'")
@@ -355,6 +368,7 @@ class _Parser:
             heading=self.optional_text(data, "heading", where),
             min_choices=self.integer(data["min"], f"{where}.min", 1) if is_choice else None,
             max_choices=self.integer(data["max"], f"{where}.max", 1) if is_choice else None,
+            personal=self.boolean(data.get("personal", False), f"{where}.personal"),
         )
 
     def check(self, template: Template) -> None:

@@ -274,3 +274,52 @@ class BotStateItem(Base):
     shown: Mapped[str | None] = mapped_column(String(32))
     #: The step token of the last question known to have reached the leader, written after sending.
     delivered: Mapped[str | None] = mapped_column(String(32))
+
+
+class DocumentVariant(str, enum.Enum):
+    """Which copy of an agreement a document is: chosen by who asks for it."""
+
+    #: One of the two leaders: everything they may read.
+    PAIR = "pair"
+    #: The municipality's archive: without Ledelsesutvikling unless both leaders agreed to share it.
+    ARCHIVE = "archive"
+    #: An access request (innsyn) under offentleglova: personal matters withheld.
+    INNSYN = "innsyn"
+
+
+class DocumentCopy(Base):
+    """One copy of an agreement made as a document: who got it, when, why. Never the content."""
+
+    __tablename__ = "document_copies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    variant: Mapped[DocumentVariant] = mapped_column(Enum(DocumentVariant, native_enum=False, length=20))
+    #: The leader the pair's copy was made for (None for the archive and access requests).
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("leaders.id"))
+    #: Who handled it: the case handler of an access request, or the command line's user.
+    handled_by: Mapped[str | None] = mapped_column(String(200))
+    #: Why it was made: an access request's reason (never agreement content).
+    reason: Mapped[str | None] = mapped_column(Text)
+    #: How it left: "teams", "command line", "archive export".
+    channel: Mapped[str] = mapped_column(String(40))
+    #: The SHA-256 of the file, so that a copy can be recognised later.
+    sha256: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ArchiveExport(Base):
+    """An agreement's archive copy written for the records office, at one stage of its year."""
+
+    __tablename__ = "archive_exports"
+    __table_args__ = (Index("ix_archive_exports_agreement_stage", "agreement_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    #: "signed" or "followed_up": the follow-up done later is a new document of the same case.
+    stage: Mapped[str] = mapped_column(String(20))
+    #: The folder written, relative to the export's --out.
+    folder: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    exported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    copy_id: Mapped[int] = mapped_column(ForeignKey("document_copies.id"))

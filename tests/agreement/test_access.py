@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from agreement.access import Action, ContentContext, Role, can, can_see_status, role_of
-from agreement.opening import open_agreement_status
+from agreement.opening import RECORD_ROLES, open_agreement_status, open_record
 from agreement.steps import mark_filled, reopen, set_share_development
 from storage.models import Phase
 from tests.agreement.helpers import act, fill_all_required, signs
@@ -15,16 +15,24 @@ SECTIONS = {"styringsbrev": False, "ledelsesutvikling": True, "personell": False
 
 
 def context(section: str, phase: Phase, *, own: bool, prepared: bool = False,
-            recorded: bool = False, shared: bool = False) -> ContentContext:
+            recorded: bool = False, shared: bool = False, personal: bool = False) -> ContentContext:
     return ContentContext(
         section_key=section, phase=phase, author_is_viewer=own, both_prepared=prepared,
         followup_recorded=recorded, development_shared=shared, private_section=SECTIONS[section],
+        personal=personal,
     )
 
 
 def expected(role: Role, action: Action, section: str, phase: Phase, own: bool,
-             prepared: bool, recorded: bool, shared: bool) -> bool:
+             prepared: bool, recorded: bool, shared: bool, personal: bool = False) -> bool:
     """The rules of the design, written out independently of the implementation."""
+    if role in (Role.ARCHIVE, Role.PUBLIC):
+        # A copy outside the pair: the agreed text only, exported, never read or written.
+        if action is not Action.EXPORT or phase not in (Phase.AGREEMENT, Phase.FOLLOWUP):
+            return False
+        if role is Role.PUBLIC:
+            return not SECTIONS[section] and not personal
+        return shared or not SECTIONS[section]
     if role not in (Role.SUPERIOR, Role.SUBORDINATE) or action is Action.REPORT:
         return False
     if action is Action.WRITE:
@@ -49,6 +57,16 @@ MATRIX = list(itertools.product(Role, Action, SECTIONS, Phase, [True, False], [T
 def test_access_matrix(role, action, section, phase, own, prepared, recorded, shared) -> None:
     ctx = context(section, phase, own=own, prepared=prepared, recorded=recorded, shared=shared)
     assert can(role, action, ctx) is expected(role, action, section, phase, own, prepared, recorded, shared)
+
+
+@pytest.mark.parametrize("role,action,section,phase,shared",
+                         list(itertools.product(Role, Action, SECTIONS, Phase, [True, False])))
+def test_personal_fields_are_withheld_from_the_public_only(role, action, section, phase, shared) -> None:
+    """A field the municipality marks personal: withheld from an access request, nothing else changes."""
+    ctx = context(section, phase, own=False, prepared=True, recorded=True, shared=shared, personal=True)
+    assert can(role, action, ctx) is expected(role, action, section, phase, False, True, True, shared, True)
+    if role is Role.PUBLIC:
+        assert not can(role, action, ctx)
 
 
 @pytest.mark.parametrize("role", [Role.HR, Role.SUPERIORS_SUPERIOR, Role.OUTSIDER])
@@ -89,6 +107,12 @@ async def _matrix_of_the_agreement(session_factory, p, shared: bool) -> None:
                 allowed = opened.may(action, section, Phase.AGREEMENT, p.superior)
                 own = leader == p.superior
                 assert allowed is expected(role, action, section, Phase.AGREEMENT, own, False, False, shared), (
+                    role, action, section)
+        for role in RECORD_ROLES:  # the archive and an access request read it as a record
+            record = await open_record(session, p.agreement, role)
+            for action, section in itertools.product(Action, SECTIONS):
+                allowed = record.may(action, section, Phase.AGREEMENT, p.superior)
+                assert allowed is expected(role, action, section, Phase.AGREEMENT, False, False, False, shared), (
                     role, action, section)
 
 
