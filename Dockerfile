@@ -11,12 +11,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# The fonts of the document copies (documents/pdf.py uses only these, for the same file from the same data).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY agreement ./agreement
 COPY lederavtale ./lederavtale
 COPY bot ./bot
 COPY dialogs ./dialogs
+COPY documents ./documents
 COPY scheduler ./scheduler
 COPY storage ./storage
 RUN pip install . \

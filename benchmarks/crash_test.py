@@ -58,7 +58,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from agreement.template import FieldKind, load_template  # noqa: E402
 from bot import texts as bot_texts  # noqa: E402
@@ -1134,6 +1134,12 @@ async def audit(database_url: str, flows: list[Flow], ledger: list[Sent]) -> dic
             )).all()
             goals = list(await session.scalars(select(Goal)))
             agreements = {a.id: a for a in await session.scalars(select(Agreement))}
+    # The flows play this year; the demo's last year, signed and followed up, is not theirs.
+    year = max(agreement.year for agreement in agreements.values())
+    played = {agreement_id for agreement_id, agreement in agreements.items() if agreement.year == year}
+    revisions = [row for row in revisions if row[1] in played]
+    answers = [row for row in answers if row[0] in played]
+    goals = [goal for goal in goals if goal.agreement_id in played]
     slugs = {flow.person.slug: flow.person.leader_id for flow in flows}
     kinds = {key: kind for flow in flows for key, kind in flow.kinds.items()}
     misfiled: list[str] = []
@@ -1258,8 +1264,11 @@ async def load_flows(database_url: str, count: int) -> list[Flow]:
     async with open_database(database_url, migrate=False) as (_engine, session_factory):
         async with session_factory() as session:
             leaders = {leader.id: leader for leader in await session.scalars(select(Leader))}
+            # This year's agreements: the demo's last year is signed and followed up already.
             agreements = list(await session.scalars(
-                select(Agreement).where(Agreement.active.is_(True)).order_by(Agreement.id)
+                select(Agreement)
+                .where(Agreement.active.is_(True), Agreement.year == select(func.max(Agreement.year)).scalar_subquery())
+                .order_by(Agreement.id)
             ))
     first = next((leader for leader in leaders.values() if leader.email == FIRST_SUPERIOR_EMAIL), None)
     if first is None:

@@ -24,6 +24,8 @@ PAST_YEARS = "past_years"
 SHOW_TEXT = "show_text"
 #: A leader's answer on sharing Ledelsesutvikling, changed after signing (e.g. withdrawn).
 SHARING = "sharing"
+#: The leader's own copy of a signed agreement, as a PDF.
+DOCUMENT = "document"
 HELP = "hjelp"
 STATUS = "status"
 CANCEL = "avbryt"
@@ -31,7 +33,7 @@ CANCEL = "avbryt"
 #: Actions that start a flow for one agreement from a card (e.g. a reminder's button).
 FLOW_ACTIONS = frozenset(
     {PLAN, PREPARE, VIEW_PREPARATION, FILL, REVIEW, SIGN, FOLLOWUP_REFLECT, FOLLOWUP_RECORD, FOLLOWUP_CONFIRM,
-     VIEW_AGREEMENT, SHARING, VIEW_REFLECTIONS}
+     VIEW_AGREEMENT, SHARING, VIEW_REFLECTIONS, DOCUMENT}
 )
 ACTIONS = FLOW_ACTIONS | {OPEN_MENU, OPEN_READING, HELP, STATUS, CANCEL, PAST_YEARS, SHOW_TEXT}
 

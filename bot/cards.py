@@ -125,6 +125,11 @@ def submit(title: str, data: dict[str, Any], *, style: str | None = None) -> Ele
     return action
 
 
+def open_url(title: str, url: str) -> Element:
+    """An Action.OpenUrl button: the client opens ``url`` (in the browser)."""
+    return {"type": "Action.OpenUrl", "title": title, "url": url}
+
+
 def action_set(buttons: Sequence[Element]) -> Element:
     """Buttons placed inside the body (e.g. under one agreement of several)."""
     return {"type": "ActionSet", "actions": list(buttons)}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import texts
 from bot.adapter import ReusingBotFrameworkAuthentication
 from bot.channel_auth import AuthenticationUnavailable
+from bot.files import LINK_ROUTE, serve_link
 from bot.inbound import BadRequest, parse_activity
 from bot.settings import Settings
 from bot.teams_bot import LederavtaleBot
@@ -33,9 +34,10 @@ BOT = web.AppKey("bot", LederavtaleBot)
 
 
 def add_routes(app: web.Application) -> None:
-    """Route the two endpoints; the app must hold SETTINGS, ENGINE, ADAPTER and BOT once started."""
+    """Route the endpoints; the app must hold SETTINGS, ENGINE, ADAPTER and BOT once started (HANDOUT for links)."""
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(LINK_ROUTE, serve_link)
 
 
 def describe_exception(error: BaseException) -> str:

@@ -40,6 +40,25 @@ def _names(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
 
 
+#: The ways a leader's copy is handed out (LEDERAVTALE_DOCUMENT_DELIVERY).
+FILE_CONSENT = "file-consent"
+LINK = "link"
+DELIVERIES = (FILE_CONSENT, LINK)
+
+
+def _delivery(raw: str) -> str:
+    if raw.strip().lower() not in DELIVERIES:
+        raise ValueError(raw)
+    return raw.strip().lower()
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
 def _database_url(raw: str) -> str:
     return normalise_database_url(raw.strip())
 
@@ -83,11 +102,36 @@ class Settings:
     website_url: str = _env("LEDERAVTALE_WEBSITE_URL", "https://www.lorenskog.kommune.no")
     privacy_url: str = _env("LEDERAVTALE_PRIVACY_URL", "https://www.lorenskog.kommune.no/personvern")
     terms_url: str = _env("LEDERAVTALE_TERMS_URL", "https://www.lorenskog.kommune.no/vilkar")
+    # The archive export's arkivmelding: the municipality's own values in its archive system.
+    archive_unit: str = _env("LEDERAVTALE_ARCHIVE_UNIT", "HR")
+    archive_part: str = _env("LEDERAVTALE_ARCHIVE_PART", "PERSONAL")
+    archive_case_type: str = _env("LEDERAVTALE_ARCHIVE_CASE_TYPE", "PERSONALSAK")
+    archive_classification_system: str = _env("LEDERAVTALE_ARCHIVE_CLASSIFICATION_SYSTEM", "ARKNØKKEL")
+    archive_class: str = _env("LEDERAVTALE_ARCHIVE_CLASS", "400")
+    archive_class_title: str = _env("LEDERAVTALE_ARCHIVE_CLASS_TITLE", "Personalforvaltning")
+    # How a leader gets their copy of the agreement: Teams' file consent card, or a single-use link
+    # from the bot's own endpoint (the Agents Playground has no file consent). Default: see ``delivery``.
+    document_delivery: str = _env("LEDERAVTALE_DOCUMENT_DELIVERY", "", _delivery, " or ".join(DELIVERIES))
+    document_offer_minutes: int = _env("LEDERAVTALE_DOCUMENT_OFFER_MINUTES", 10, _positive, "a whole number above 0")
+    # Teams waits about 15 seconds for the answer to a file consent; the upload comes before it.
+    upload_timeout_seconds: float = _env("LEDERAVTALE_UPLOAD_TIMEOUT_SECONDS", 10.0, float, "a number")
+    #: Where a link's user reaches the bot's endpoint; defaults to http://{host}:{port}.
+    public_url: str = _env("LEDERAVTALE_PUBLIC_URL", "")
 
     @property
     def local_mode(self) -> bool:
         """True when no Bot Framework app id is configured (no authentication)."""
         return not self.app_id
+
+    @property
+    def delivery(self) -> str:
+        """How copies are handed out: as set, else file consent with an app id and a link in local mode."""
+        return self.document_delivery or (LINK if self.local_mode else FILE_CONSENT)
+
+    @property
+    def link_base_url(self) -> str:
+        """The address a single-use link starts with (no trailing slash)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

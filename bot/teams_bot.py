@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
+from bot.files import ACCEPT, FILE_CONSENT_INVOKE, FileHandout, MalformedConsent, read_consent
 from bot.identity import LeaderMatch, identify_leader
 from bot.tenants import activity_tenant_id
 from bot.turn import TurnRunner
@@ -103,11 +104,13 @@ class LederavtaleBot(TeamsActivityHandler):
         runner: TurnRunner,
         set_leader: LeaderSetter,
         greeter: Greeter,
+        files: FileHandout | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._runner = runner
         self._set_leader = set_leader
         self._greeter = greeter
+        self._files = files
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         """Answer invokes this bot does not handle with an empty 200, as Teams expects, not 501."""
@@ -115,11 +118,28 @@ class LederavtaleBot(TeamsActivityHandler):
             # No card of ours uses Action.Execute, and botbuilder answers a malformed one with an
             # error body it cannot serialize.
             return InvokeResponse(status=HTTPStatus.OK)
+        if turn_context.activity.name == FILE_CONSENT_INVOKE and self._files is not None:
+            return await self._file_consent(turn_context)
         response = await super().on_invoke_activity(turn_context)
         if response is not None and response.status == HTTPStatus.NOT_IMPLEMENTED:
             logger.info("Answered an unhandled invoke %s with an empty response", ascii(turn_context.activity.name))
             return InvokeResponse(status=HTTPStatus.OK)
         return response
+
+    async def _file_consent(self, turn_context: TurnContext) -> InvokeResponse:
+        """The answer to a file consent card: handed to the file hand-out; a malformed one gets a 400."""
+        try:
+            reply = read_consent(turn_context.activity.value)
+        except MalformedConsent as exc:
+            logger.info("Refused a malformed file consent: %s", exc)
+            return InvokeResponse(status=HTTPStatus.BAD_REQUEST, body=f"malformed file consent: {exc}")
+        if in_shared_conversation(turn_context.activity):
+            await turn_context.send_activity(texts.NOT_PERSONAL)
+        elif reply.action == ACCEPT:
+            await self._files.accept(turn_context, reply)
+        else:
+            await self._files.decline(turn_context, reply)
+        return InvokeResponse(status=HTTPStatus.OK)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A message or a card submit: answer unknown senders, greet newcomers, run the dialog."""

@@ -129,7 +129,7 @@ def build_manifest(app_id: str, settings: Settings, app_version: str | None = No
             {
                 "botId": bot_id,
                 "scopes": ["personal"],
-                "supportsFiles": False,
+                "supportsFiles": True,
                 "isNotificationOnly": False,
                 "commandLists": [
                     {

@@ -29,3 +29,6 @@ NOT_STORED = (
     "på nytt om litt."
 )
 NOT_STORED_TEXT = "Dette skrev du:"
+
+#: The page of a single-use link that serves nothing.
+LINK_UNKNOWN = "Denne lenken finnes ikke. Åpne avtalen i Teams og be om en ny kopi der."

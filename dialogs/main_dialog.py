@@ -19,6 +19,7 @@ from bot import actions
 from bot.cards import to_activity
 from bot.turn import turn_session
 from dialogs.cards.menu import MenuEntry, menu_card
+from dialogs.document_dialog import DocumentDialog
 from dialogs.fill_dialog import FillDialog
 from dialogs.flow import (
     Command,
@@ -80,6 +81,7 @@ class MainDialog(FlowDialog):
             actions.FOLLOWUP_CONFIRM: FollowupConfirmDialog(deps),
             actions.SHARING: SharingDialog(deps),
             actions.VIEW_AGREEMENT: AgreementViewDialog(deps),
+            actions.DOCUMENT: DocumentDialog(deps),
         }
         self.reading = ReadingDialog(deps)
         for dialog in {id(d): d for d in (*self.flows.values(), self.reading)}.values():

@@ -15,6 +15,7 @@ from agreement.progress import own_preparation_done, progress_of
 from agreement.status import both_prepared, followup_done, is_signed
 from bot import actions
 from dialogs.texts import common
+from dialogs.texts import document as dtexts
 from dialogs.texts import menu as texts
 from storage.models import Phase
 
@@ -121,6 +122,8 @@ def refusal(action: str, opened: AgreementAccess) -> str | None:
         return texts.REFUSE_ROLE
     if action in (actions.PLAN, actions.PREPARE) and signed:
         return texts.REFUSE_SIGNED
+    if action == actions.DOCUMENT and not signed:
+        return dtexts.NOT_SIGNED
     if action == actions.VIEW_PREPARATION and not both_prepared(a):
         return texts.REFUSE_NOT_BOTH_PREPARED
     if action == actions.VIEW_REFLECTIONS and not opened.reflections_open:

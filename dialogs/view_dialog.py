@@ -26,6 +26,7 @@ from dialogs.cards.whole_text import CONTEXT_LENGTH, shortened
 from dialogs.flow import DialogDeps, FlowDialog
 from dialogs.questions import describe, question_keys
 from dialogs.texts import common
+from dialogs.texts import document as dtexts
 from dialogs.texts import menu as mtexts
 from dialogs.texts import questions as qtexts
 from dialogs.texts import view as texts
@@ -118,6 +119,8 @@ class AgreementViewDialog(FlowDialog):
         buttons = [submit(common.BUTTON_MENU, actions.submit_data(actions.OPEN_MENU))]
         if year != self.deps.today().year:
             buttons.insert(0, submit(mtexts.PAST_YEARS, actions.submit_data(actions.PAST_YEARS)))
+        if is_signed(opened.agreement):
+            buttons.insert(0, submit(dtexts.BUTTON, actions.submit_data(actions.DOCUMENT, opened.agreement.id)))
         for number, build in enumerate(cards, start=1):
             content = build(buttons if number == len(cards) else ())
             await step.context.send_activity(to_activity(content, summary=texts.TITLE.format(year=year)))

@@ -28,7 +28,7 @@ SCREENING_NOTE = "Taushetsbelagt: Unntatt offentlighet, offl. § 13 jf. fvl. § 
 #: Why a part is left out of the archive copy.
 NOT_SHARED = (
     "Ikke med i arkivkopien: Personlige utviklingsmål er ikke gjenstand for offentlighet eller tilgjengelig "
-    "for andre, med mindre det er spesielt avtalt, og begge lederne har ikke samtykket til å dele denne delen."
+    "for andre, med mindre det er spesielt avtalt, og ikke begge lederne har samtykket til å dele denne delen."
 )
 #: The archive copy's note when Ledelsesutvikling is in it.
 SHARED_NOTE = "Begge lederne har samtykket til at Ledelsesutvikling deles. Delen er derfor med i arkivkopien."
@@ -71,3 +71,46 @@ PAGE = "Side {page} av {pages}"
 
 MOMENT = "{day:%d.%m.%Y} kl. {day:%H.%M}"
 DAY = "{day:%d.%m.%Y}"
+
+#: The rendering's own words (the PDF): table headings, the signature block, goals and withheld places.
+ROLE = "Rolle"
+NAME = "Navn"
+SIGNATURES = "Signaturer"
+GOAL = "Utviklingsmål {number}"
+ACTIONS = "Tiltak"
+WITHHELD = "Unntatt fra denne kopien"
+#: A character no font of the document can show, printed in its place as its code point.
+UNSHOWABLE = "[U+{codepoint:04X}]"
+
+# --- the archive's arkivmelding, read by the records office in its archive system ---
+#: Stands in the public title ("offentlig tittel") in place of the screened name.
+SCREENED_NAME = "******"
+#: The registration's title at each stage: the follow-up is a new document in the same case.
+ARCHIVE_TITLES = {
+    "signed": "{title} – signert avtale",
+    "followed_up": "{title} – med oppfølgingssamtalen",
+}
+#: The registration's description (names are screened: none here).
+ARCHIVE_DESCRIPTIONS = {
+    "signed": "Lederavtalen for {year}, signert av begge lederne.",
+    "followed_up": "Lederavtalen for {year} med høstens oppfølgingssamtale, bekreftet av begge lederne.",
+}
+ARCHIVE_KEYWORD = "Lederavtale"
+#: What is screened, said in the registration's remarks.
+ARCHIVE_SCREENING_REMARK = (
+    "Hele dokumentet er unntatt offentlighet (tilgangskode {code}, {basis}). Partenes navn er skjermet, "
+    "og offentlig tittel er uten navn."
+)
+ARCHIVE_DEVELOPMENT_LEFT_OUT = (
+    "Ledelsesutvikling er ikke med i arkivkopien: ikke begge lederne har samtykket til å dele denne delen."
+)
+#: The descriptions of the codes used (the codes are Noark 5's).
+ARCHIVE_ACCESS_CODE = "Personalsaker"
+ARCHIVE_MEDIUM = "Elektronisk arkiv"
+ARCHIVE_SENDER = "Intern avsender"
+ARCHIVE_RECIPIENT = "Intern mottaker"
+ARCHIVE_DOCUMENT_TYPE = "Avtale"
+ARCHIVE_DOCUMENT_FINISHED = "Dokumentet er ferdigstilt"
+ARCHIVE_MAIN_DOCUMENT = "Hoveddokument"
+ARCHIVE_VARIANT = "Arkivformat"
+ARCHIVE_FORMAT = "PDF/A – ISO 19005"

@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agreement.template import validate_all_templates
 from bot.adapter import open_outbound
+from bot.files import HANDOUT, FileHandout
 from bot.http import (
     ADAPTER,
     BOT,
@@ -33,6 +35,7 @@ from bot.proactive import ProactiveSender
 from bot.settings import Settings
 from bot.teams_bot import Greeter, LeaderSetter, LederavtaleBot
 from bot.turn import TurnRunner, turn_session
+from dialogs.document_handout import DocumentHandout
 from dialogs.flow import DialogDeps, set_leader
 from dialogs.main_dialog import MainDialog
 from dialogs.welcome import welcome_activity
@@ -50,6 +53,8 @@ class DialogWiring:
     dialog: Dialog
     set_leader: LeaderSetter
     greeter: Greeter
+    #: The leaders' copies as files, given the HTTP client to upload with.
+    handout: Callable[[aiohttp.ClientSession], FileHandout] | None = None
 
 
 #: Builds the dialogs from the service's collaborators.
@@ -84,7 +89,7 @@ def main_dialog(
     async def greet(turn_context: TurnContext, match: LeaderMatch) -> None:
         await turn_context.send_activity(await welcome_activity(deps, turn_session(turn_context), match.leader_id))
 
-    return DialogWiring(MainDialog(deps), set_leader, greet)
+    return DialogWiring(MainDialog(deps), set_leader, greet, partial(DocumentHandout, session_factory, deps))
 
 
 async def _close_scheduler(scheduler: ReminderScheduler) -> None:
@@ -107,6 +112,11 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         outbound = await stack.enter_async_context(open_outbound(settings, session_factory))
         outbound.adapter.on_turn_error = on_turn_error
         wiring = app[DIALOG_FACTORY](session_factory, settings, SenderNotifier(outbound.sender))
+        handout = None
+        if wiring.handout is not None:
+            uploads = await stack.enter_async_context(aiohttp.ClientSession())
+            handout = wiring.handout(uploads)
+            app[HANDOUT] = handout
         app[ENGINE] = engine
         app[ADAPTER] = outbound.adapter
         app[BOT] = LederavtaleBot(
@@ -114,6 +124,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             runner=TurnRunner(session_factory, wiring.dialog),
             set_leader=wiring.set_leader,
             greeter=wiring.greeter,
+            files=handout,
         )
         if settings.scheduler_enabled:
             scheduler = ReminderScheduler(settings, session_factory, outbound.sender)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.settings import Settings, SettingsError
-from lederavtale.commands import db, leaders, reminders, serve, status, teams_package, texts
+from lederavtale.commands import db, export, innsyn, leaders, reminders, serve, status, teams_package, texts
 from lederavtale.commands.common import write_refusal
 from lederavtale.commands.parser import BokmalArgumentParser
 
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 #: Each provides ``register(subparsers)``; a parser's ``handler(args, settings)`` is a coroutine
 #: function returning the process exit code. The parser of a long-running service also sets
 #: ``service=True``: it logs what it does without ``-v``.
-COMMAND_MODULES = (db, leaders, status, serve, reminders, teams_package)
+COMMAND_MODULES = (db, leaders, status, serve, reminders, teams_package, export, innsyn)
 
 
 def build_parser() -> BokmalArgumentParser:

@@ -323,3 +323,20 @@ class ArchiveExport(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     exported_at: Mapped[datetime] = mapped_column(default=utcnow)
     copy_id: Mapped[int] = mapped_column(ForeignKey("document_copies.id"))
+
+
+class DocumentOffer(Base):
+    """A leader's own copy offered in Teams, until taken once: kept by the SHA-256 of its token, never the token."""
+
+    __tablename__ = "document_offers"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: What the token opens: "consent" (the accept of a file consent card) or "link".
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The leader the copy is offered to: only they may take it.
+    leader_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    #: When it was taken; None while it is still to be had.
+    used_at: Mapped[datetime | None]

@@ -28,6 +28,7 @@ BUTTONS = {
     actions.FOLLOWUP_CONFIRM: "Les og bekreft oppfølgingen",
     actions.SHARING: "Deling av Ledelsesutvikling",
     actions.VIEW_AGREEMENT: "Se avtalen",
+    actions.DOCUMENT: "Last ned avtalen som PDF",
 }
 
 STEP_PLAN = "Planlegg ledersamtalen med {name}, og forbered deg."

@@ -1,13 +1,15 @@
-"""``lederavtale leaders import FIL.csv`` and ``lederavtale demo``: load the leader hierarchy."""
+"""``lederavtale leaders import FIL.csv`` and ``lederavtale demo``: load the leader hierarchy (the demo with last year done)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from agreement.demo import load_last_year
 from agreement.roster.apply import import_leaders, load_demo
 from agreement.roster.rows import RosterRefused
-from agreement.template import default_template_id_for_year
+from agreement.template import TemplateError, default_template_id_for_year
 from agreement.texts import roster as roster_texts
 from bot.settings import Settings
 from lederavtale.commands import texts
@@ -51,5 +53,14 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     year = year_of(args, settings)
     async with open_database(settings.database_url) as (_engine, session_factory):
         result = await load_demo(session_factory, year, default_template_id_for_year(year))
-    write_result(result.summary())
+        lines = [result.summary()]
+        # Last year done, so that the copies, the archive export and the overview have something to show.
+        try:
+            last_year = await load_last_year(session_factory, year - 1, zone=ZoneInfo(settings.timezone),
+                                             max_length=settings.max_answer_length)
+        except TemplateError:
+            lines.append(texts.DEMO_NO_LAST_YEAR.format(year=year - 1))
+        else:
+            lines.append(last_year.summary())
+    write_result("\n".join(lines))
     return 0

@@ -86,6 +86,8 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         logger.error("%s", exc)
         return 2
+    # Where the service listens is where its single-use links point (unless LEDERAVTALE_PUBLIC_URL says otherwise).
+    settings = replace(settings, host=host, port=port)
     if args.no_scheduler:
         settings = replace(settings, scheduler_enabled=False)
     stop = asyncio.Event()

@@ -50,7 +50,7 @@ DB_UPGRADE_HELP = "kjør alle databasemigreringer (gjøres også ved hver oppsta
 LEADERS_HELP = "ledernes hierarki"
 LEADERS_IMPORT_HELP = "importer ledere fra en CSV-fil og opprett årets lederavtaler"
 LEADERS_FILE_HELP = "CSV-fil: name, email, aad_object_id, unit, superior_email, hr_admin"
-DEMO_HELP = "last inn demokommunen (brukerne i Agents Playground)"
+DEMO_HELP = "last inn demokommunen (brukerne i Agents Playground), med fjorårets avtaler signert og fulgt opp"
 
 STATUS_HELP = "status for årets lederavtaler (aldri innholdet)"
 
@@ -99,3 +99,74 @@ STATUS_NONE_YET = "-"
 TEAMS_PACKAGE_REFUSED = "Teams-pakken ble ikke laget: {error}"
 TEAMS_PACKAGE_UNWRITABLE = "Kunne ikke skrive {file}: {reason}"
 TEAMS_PACKAGE_WRITTEN = "Teams-pakken er skrevet til {file}. Last den opp i Teams-administrasjonssenteret."
+
+# --- lederavtale export ----------------------------------------------------------------------
+EXPORT_HELP = "skriv årets signerte lederavtaler til arkivet: arkivkopien (PDF/A) og arkivmelding.xml (Fiks Arkiv)"
+EXPORT_OUT_HELP = "mappen eksporten skrives til (opprettes om den ikke finnes)"
+EXPORT_AGAIN_HELP = "eksporter på nytt også det som er eksportert før"
+FOLDER_METAVAR = "MAPPE"
+EXPORT_PROGRESS = "Eksporterer"
+EXPORT_UNIT = "avtale"
+EXPORT_LINE = "{index}/{total} Lederavtale {year} – {subordinate} [{agreement_id}]: {outcome}"
+EXPORT_OUTCOMES = {
+    "exported": "eksportert til {detail}",
+    "skipped": "eksportert før, hoppet over",
+    "failed": "feilet ({detail})",
+}
+EXPORT_SUMMARY = (
+    "Arkiveksport {year} til {out}: {exported} eksportert, {skipped} hoppet over (eksportert før), {failed} feilet."
+)
+EXPORT_FAILED_HINT = "Kjør eksporten igjen for å prøve de som feilet på nytt: det som er eksportert, eksporteres ikke to ganger."
+EXPORT_NONE = "Ingen signerte lederavtaler for {year}: ingenting å eksportere."
+EXPORT_OUT_IS_FILE = "«{path}» er en fil, ikke en mappe: oppgi en mappe med --out."
+EXPORT_OUT_UNWRITABLE = "Kan ikke opprette eller skrive til mappen «{path}»: oppgi en mappe du kan skrive til med --out."
+
+# --- the demo's last year ----------------------------------------------------------------
+DEMO_NO_LAST_YEAR = "Fjorårets demoavtaler er ikke lastet: det finnes ikke noe skjema for {year}."
+
+# --- innsyn: a copy for an access request, and the log of copies ---------------------------
+INNSYN_HELP = "lag en kopi av en lederavtale ved innsyn (personlige forhold unntatt), eller vis loggen over kopier"
+INNSYN_AGREEMENT_HELP = "lederavtalens nummer (id)"
+INNSYN_REASON_HELP = "innsynskravet: hvem som ba om innsyn, og saksnummeret"
+INNSYN_BY_HELP = "navnet på saksbehandleren som behandler kravet"
+INNSYN_OUT_HELP = "PDF-filen som skrives (den må ikke finnes fra før)"
+INNSYN_LOG_HELP = "vis alle innsynskopier som er laget: når, hvilken avtale, hvem og hvorfor (aldri innholdet)"
+INNSYN_ALL_HELP = "med --log: vis alle kopier, også ledernes egne kopier fra Teams og arkivkopiene"
+INNSYN_CSV_HELP = "med --log: skriv loggen som CSV (semikolon) i stedet for en tabell"
+AGREEMENT_ID_METAVAR = "ID"
+REASON_METAVAR = "BEGRUNNELSE"
+NAME_METAVAR = "NAVN"
+PDF_FILE_METAVAR = "FIL.pdf"
+NOT_AN_AGREEMENT_ID = "«{value}» er ikke et avtalenummer (et positivt heltall)."
+INNSYN_MISSING = "en innsynskopi trenger {options} (eller bruk --log for å se loggen)"
+INNSYN_LOG_ALONE = "--log kan ikke brukes sammen med {options}"
+INNSYN_LOG_ONLY = "{options} hører bare til --log"
+INNSYN_BLANK_REASON = "--reason kan ikke være tom: skriv hvem som ba om innsyn, og hvorfor"
+INNSYN_BLANK_BY = "--by kan ikke være tom: skriv navnet på den som behandler innsynskravet"
+INNSYN_NOT_PDF = "--out må være en PDF-fil som slutter på .pdf, ikke «{file}»"
+INNSYN_NO_FOLDER = "Mappen {folder} finnes ikke. Ingen kopi er laget."
+INNSYN_IS_FOLDER = "{file} er en mappe. Oppgi et filnavn som slutter på .pdf. Ingen kopi er laget."
+INNSYN_EXISTS = (
+    "{file} finnes allerede. En kopi som er gitt ut, skal ikke skrives over: velg et annet filnavn. "
+    "Ingen kopi er laget."
+)
+INNSYN_UNKNOWN_AGREEMENT = "Fant ingen lederavtale med nummer {agreement}. Ingen kopi er laget."
+INNSYN_TOO_LONG = "{what} er for lang (mer enn {limit} tegn)."
+INNSYN_REASON = "begrunnelsen"
+INNSYN_HANDLER = "navnet på saksbehandleren"
+INNSYN_UNWRITABLE = "Kunne ikke skrive {file}: {reason}. Ingen kopi er laget."
+INNSYN_WRITTEN = (
+    "Innsynskopien av lederavtale {agreement} ({year}, {subordinate}) er skrevet til {file}.\n"
+    "Kopien er registrert i loggen (SHA-256 {sha256}). Ledelsesutvikling og personlige forhold er unntatt, "
+    "med hjemmel på hvert sted."
+)
+
+COPY_LOG_NONE = "Ingen innsynskopier er laget."
+COPY_LOG_NONE_ALL = "Ingen kopier er laget."
+COPY_LOG_TITLE = "Innsynskopier ({count})"
+COPY_LOG_TITLE_ALL = "Alle kopier ({count})"
+COPY_LOG_COLUMNS = ("Tidspunkt", "Avtale", "År", "Underordnet leder", "Overordnet leder", "Kopi", "Kanal",
+                    "Behandlet av / mottaker", "Begrunnelse")
+COPY_LOG_VARIANTS = {"pair": "lederens kopi", "archive": "arkivkopi", "innsyn": "innsyn"}
+COPY_LOG_CHANNELS = {"teams": "Teams", "command line": "kommandolinjen", "archive export": "arkiveksport"}
+COPY_LOG_NONE_YET = "-"

@@ -132,7 +132,8 @@ def test_manifest_is_a_personal_bot_with_the_norwegian_commands(package: zipfile
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID.lower()
     assert bot["scopes"] == ["personal"]
-    assert bot["supportsFiles"] is False
+    # The leaders get their copy of the agreement through the file consent card.
+    assert bot["supportsFiles"] is True
     [commands] = bot["commandLists"]
     assert commands["scopes"] == ["personal"]
     assert [c["title"] for c in commands["commands"]] == ["start", "status", "hjelp"]
