@@ -266,8 +266,15 @@ class _Builder:
             (text_fields if spec.kind is FieldKind.TEXT else notes).append(entry)
         goals = []
         for section in self.template.sections:
-            for goal in self.goals.get(section.key, []):
-                goals.append(self.goal_followup(section, goal))
+            if not any(spec.kind is FieldKind.GOALS for spec in section.fields):
+                continue
+            if self.goal_followups_allowed(section):
+                goals += [self.goal_followup(goal) for goal in self.goals.get(section.key, [])]
+            else:
+                # The goals of a withheld section are not read: one mark stands for their follow-up,
+                # saying neither their titles nor how many there are.
+                goals.append(FieldEntry(texts.GOAL_WITHHELD.format(section=section.heading), "goal_followup",
+                                        withheld=self.withheld_reason(section.key)))
         state = [texts.FOLLOWUP_RECORDED.format(moment=_moment(self.localise, agreement.followup_recorded_at))]
         for name, confirmed in ((agreement.subordinate.name, agreement.subordinate_followup_confirmed_at),
                                 (agreement.superior.name, agreement.superior_followup_confirmed_at)):
@@ -278,13 +285,12 @@ class _Builder:
         return FollowupEntry(followup.heading, followup.paragraphs, followup.intro, tuple(text_fields),
                              tuple(goals), tuple(notes), tuple(state))
 
-    def goal_followup(self, section: AnswerSection, goal: Goal) -> FieldEntry:
-        key = f"{GOAL_FOLLOWUP_PREFIX}{goal.id}"
-        # A goal followed up belongs to its section: withheld with it, its title too.
-        if not (self.allowed(section.key, Phase.AGREEMENT) and self.allowed(section.key, Phase.FOLLOWUP)):
-            return FieldEntry(texts.GOAL_WITHHELD.format(section=section.heading), "goal_followup",
-                              withheld=self.withheld_reason(section.key))
-        raw = self.answers.get((Phase.FOLLOWUP, key))
+    def goal_followups_allowed(self, section: AnswerSection) -> bool:
+        """A goal followed up belongs to its section: withheld with it, its title too."""
+        return self.allowed(section.key, Phase.AGREEMENT) and self.allowed(section.key, Phase.FOLLOWUP)
+
+    def goal_followup(self, goal: Goal) -> FieldEntry:
+        raw = self.answers.get((Phase.FOLLOWUP, f"{GOAL_FOLLOWUP_PREFIX}{goal.id}"))
         if raw:
             self.typed.append(raw)
         return FieldEntry(texts.GOAL_FOLLOWUP.format(title=goal.title), "goal_followup", text=raw, label_typed=True)

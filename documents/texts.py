@@ -44,7 +44,7 @@ VARIANT_NOTES = {
 HANDLED_BY = "Innsynskravet er behandlet av {name}."
 
 #: A goal followed up, when the goal itself is withheld (its title would tell what it is).
-GOAL_WITHHELD = "Utviklingsmål under {section}"
+GOAL_WITHHELD = "Oppfølging av utviklingsmålene under {section}"
 GOAL_FOLLOWUP = "Hvordan har det gått med utviklingsmålet «{title}»?"
 GOAL_SECTION = "Utviklingsmål fra våren"
 NO_ANSWER = "–"

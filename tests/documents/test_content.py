@@ -53,6 +53,10 @@ async def test_each_copy_holds_what_its_reader_may_have(session_factory, shared:
     assert not private & set(innsyn.typed)
     assert not set(written.personal) & set(innsyn.typed)
     assert public - set(written.personal) - _chosen(written) <= set(innsyn.typed)
+    # The follow-up of the withheld goals is one marked place: neither their titles nor their number.
+    marked = [f.label for f in innsyn.followup.goals if f.withheld]
+    assert marked == [texts.GOAL_WITHHELD.format(section="Ledelsesutvikling")]
+    assert [f.label for f in archive.followup.goals if f.withheld] == ([] if shared else marked)
     withheld = [f for f in innsyn.followup.fields + innsyn.followup.goals if f.withheld]
     assert withheld and all(f.withheld == texts.SCREENED for f in withheld)
     # The titles of the withheld goals are not in their follow-up's place either.
