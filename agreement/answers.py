@@ -20,7 +20,9 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from agreement import access_log
 from agreement.access import Action, Role
+from agreement.access_log import Purpose
 from agreement.errors import (
     AccessDenied,
     AgreementLocked,
@@ -332,8 +334,15 @@ async def read_answers(
     phase: Phase | None = None,
     keys: Iterable[str] | None = None,
     action: Action = Action.READ,
+    purpose: Purpose | None = None,
 ) -> list[Answer]:
-    """The answers of an agreement that this viewer may see (the one access-checked path)."""
+    """The answers of an agreement that this viewer may see (the one access-checked path).
+
+    What is returned is recorded in the access log, once per part, as ``purpose`` says (a leader
+    of the pair without one: shown in a card; :data:`access_log.CHECK`: an internal check, not
+    recorded). See :mod:`agreement.access_log`.
+    """
+    purpose = access_log.resolve(opened, purpose)
     query = select(Answer).where(Answer.agreement_id == opened.agreement.id)
     if phase is not None:
         query = query.where(Answer.phase == phase)
@@ -342,6 +351,7 @@ async def read_answers(
     rows = (await session.scalars(query.order_by(Answer.id))).all()
     goal_sections = await _goal_sections(session, opened.agreement.id)
     visible = []
+    parts: list[tuple[Phase, str]] = []
     for answer in rows:
         try:
             section_key = _section_of_key(opened, answer.question_key, goal_sections)
@@ -350,14 +360,20 @@ async def read_answers(
             continue
         if opened.may(action, section_key, answer.phase, answer.author_id, answer.question_key):
             visible.append(answer)
+            parts.append((answer.phase, section_key))
+    access_log.record_read(session, opened, purpose, parts)
     return visible
 
 
 async def answer_history(session: AsyncSession, opened: AgreementAccess, answer_id: int) -> list[AnswerRevision]:
     """Every text an answer has had, if the viewer may read the answer."""
-    answers = {a.id: a for a in await read_answers(session, opened)}
+    answers = {a.id: a for a in await read_answers(session, opened, purpose=access_log.CHECK)}
     if answer_id not in answers:
         raise NotFound(f"answer {answer_id}")
+    goal_sections = await _goal_sections(session, opened.agreement.id)
+    found = answers[answer_id]
+    access_log.record_read(session, opened, access_log.SHOWN,
+                           [(found.phase, _section_of_key(opened, found.question_key, goal_sections))])
     return list(
         (
             await session.scalars(

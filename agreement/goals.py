@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agreement import access_log
 from agreement.access import Action
+from agreement.access_log import Purpose
 from agreement.answers import check_phase_open, validate_text, withdraw_after_change
 from agreement.errors import AccessDenied, AnswerTooLong, InvalidState, NotFound
 from agreement.opening import AgreementAccess, Reader
@@ -85,7 +87,8 @@ async def use_goal(session: AsyncSession, opened: AgreementAccess, source_goal_i
     taken from the same source goal, or has the same title and actions.
     """
     source = next(
-        (goal for goal in await list_goals(session, opened, phase=Phase.PREPARATION) if goal.id == source_goal_id),
+        (goal for goal in await list_goals(session, opened, phase=Phase.PREPARATION, purpose=access_log.CHECK)
+         if goal.id == source_goal_id),
         None,
     )
     if source is None:
@@ -219,7 +222,14 @@ async def list_goals(
     phase: Phase | None = None,
     section_key: str | None = None,
     action: Action = Action.READ,
+    purpose: Purpose | None = None,
 ) -> list[Goal]:
-    """The goals this viewer may see (``Goal.current_actions`` holds their actions)."""
+    """The goals this viewer may see (``Goal.current_actions`` holds their actions).
+
+    What is returned is recorded in the access log as ``purpose`` says (see :mod:`agreement.access_log`).
+    """
+    purpose = access_log.resolve(opened, purpose)
     goals = await _goals(session, opened.agreement.id, phase, section_key, None)
-    return [goal for goal in goals if opened.may(action, goal.section_key, goal.phase, goal.author_id)]
+    visible = [goal for goal in goals if opened.may(action, goal.section_key, goal.phase, goal.author_id)]
+    access_log.record_read(session, opened, purpose, [(goal.phase, goal.section_key) for goal in visible])
+    return visible

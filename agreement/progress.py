@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Action, Role
+from agreement import access_log
 from agreement.answers import REVIEW_COMMENT_KEY, read_answers
 from agreement.goals import list_goals
 from agreement.opening import AgreementAccess
@@ -114,16 +115,20 @@ def author_of(opened: AgreementAccess, phase: Phase) -> int:
 
 
 async def progress_of(session: AsyncSession, opened: AgreementAccess, phase: Phase, *,
-                      changed_since: datetime | None = None) -> Progress:
-    """The fields of ``phase`` as the viewer may see them; with ``changed_since``, which changed after it."""
+                      changed_since: datetime | None = None,
+                      purpose: access_log.Purpose | None = None) -> Progress:
+    """The fields of ``phase`` as the viewer may see them; with ``changed_since``, which changed after it.
+
+    Read as ``purpose`` says: shown in a card unless the caller only checks (:data:`access_log.CHECK`).
+    """
     author = author_of(opened, phase)
     answers = {
         answer.question_key: answer
-        for answer in await read_answers(session, opened, phase=phase)
+        for answer in await read_answers(session, opened, phase=phase, purpose=purpose)
         if answer.author_id == author
     }
     goals: dict[str, list[Goal]] = {}
-    for goal in await list_goals(session, opened, phase=phase):
+    for goal in await list_goals(session, opened, phase=phase, purpose=purpose):
         if goal.author_id == author:
             goals.setdefault(goal.section_key, []).append(goal)
     changed_answers: set[str] = set()
@@ -170,9 +175,10 @@ async def _changed_goal_sections(session: AsyncSession, opened: AgreementAccess,
             if opened.may(Action.READ, goal.section_key, goal.phase, goal.author_id)}
 
 
-async def review_comment(session: AsyncSession, opened: AgreementAccess) -> Answer | None:
-    """The subordinate's latest comments on the filled agreement, if any."""
-    comments = await read_answers(session, opened, phase=Phase.AGREEMENT, keys=[REVIEW_COMMENT_KEY])
+async def review_comment(session: AsyncSession, opened: AgreementAccess, *,
+                         purpose: access_log.Purpose | None = None) -> Answer | None:
+    """The subordinate's latest comments on the filled agreement, if any (read as ``purpose`` says)."""
+    comments = await read_answers(session, opened, phase=Phase.AGREEMENT, keys=[REVIEW_COMMENT_KEY], purpose=purpose)
     return next((answer for answer in comments if answer.author_id == opened.agreement.subordinate_id), None)
 
 

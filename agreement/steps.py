@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
+from agreement import access_log
 from agreement.answers import FOLLOWUP_COMMENT_KEY, REVIEW_COMMENT_KEY, read_answers, save_answer, validate_text
 from agreement.errors import AgreementLocked, InvalidPlaceAndDate, InvalidState, PlaceAndDateProblem
 from agreement.opening import REFLECTED, AgreementAccess, flush, record_event, require_pair, require_role
@@ -73,7 +74,7 @@ async def missing_for_review(session: AsyncSession, opened: AgreementAccess) -> 
     """Question keys the superior must answer before sending the agreement for review."""
     answered = {
         a.question_key
-        for a in await read_answers(session, opened, phase=Phase.AGREEMENT)
+        for a in await read_answers(session, opened, phase=Phase.AGREEMENT, purpose=access_log.CHECK)
         if a.author_id == opened.agreement.superior_id
     }
     required = [

@@ -26,6 +26,12 @@ SHOW_TEXT = "show_text"
 SHARING = "sharing"
 #: The leader's own copy of a signed agreement, as a PDF.
 DOCUMENT = "document"
+#: HR's overview of the year (or the superior's superior's "Status i min linje"): status and dates only.
+OVERVIEW = "overview"
+#: The overview's status table as a spreadsheet: ``year`` names the year.
+OVERVIEW_XLSX = "overview_xlsx"
+#: «Hvem har sett avtalen?»: who has read an agreement's content (``agreement_id``, or this year's).
+SEEN_BY = "seen_by"
 HELP = "hjelp"
 STATUS = "status"
 CANCEL = "avbryt"
@@ -35,7 +41,8 @@ FLOW_ACTIONS = frozenset(
     {PLAN, PREPARE, VIEW_PREPARATION, FILL, REVIEW, SIGN, FOLLOWUP_REFLECT, FOLLOWUP_RECORD, FOLLOWUP_CONFIRM,
      VIEW_AGREEMENT, SHARING, VIEW_REFLECTIONS, DOCUMENT}
 )
-ACTIONS = FLOW_ACTIONS | {OPEN_MENU, OPEN_READING, HELP, STATUS, CANCEL, PAST_YEARS, SHOW_TEXT}
+ACTIONS = FLOW_ACTIONS | {OPEN_MENU, OPEN_READING, HELP, STATUS, CANCEL, PAST_YEARS, SHOW_TEXT, OVERVIEW,
+                          OVERVIEW_XLSX, SEEN_BY}
 
 
 def submit_data(action: str, agreement_id: int | None = None, **extra: object) -> dict[str, object]:

@@ -73,6 +73,7 @@ class ServedFile:
 
     name: str
     content: bytes
+    content_type: str = PDF
 
 
 class LinkGone(LookupError):
@@ -180,7 +181,7 @@ async def serve_link(request: web.Request) -> web.StreamResponse:
     name = safe_file_name(served.name)
     return web.Response(
         body=served.content,
-        content_type=PDF,
+        content_type=served.content_type,
         headers={
             "Content-Disposition": attachment_disposition(name),
             "Cache-Control": "no-store",

@@ -30,14 +30,26 @@ class Kind(str, enum.Enum):
     LINK = "link"
 
 
+class Subject(str, enum.Enum):
+    """What is offered: a leader's copy of one agreement, or a year's overview (HR's spreadsheet)."""
+
+    AGREEMENT = "agreement"
+    OVERVIEW = "overview"
+
+
 @dataclass(frozen=True)
 class Offer:
-    """What a token was issued for: which user (a leader id), which thing (an id), until when."""
+    """What a token was issued for: which user (a leader id), which thing (an agreement id), until when.
+
+    An overview's offer has ``subject_kind`` OVERVIEW, its ``year``, and no agreement (``subject`` None).
+    """
 
     kind: Kind
     owner: int
-    subject: int
+    subject: int | None
     expires_at: datetime
+    subject_kind: Subject = Subject.AGREEMENT
+    year: int | None = None
 
 
 class Outcome(enum.Enum):
@@ -71,9 +83,15 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-async def issue(session: AsyncSession, kind: Kind, owner: int, subject: int, now: datetime,
-                lifetime: timedelta) -> str:
-    """A new token for ``owner`` and ``subject``, valid for ``lifetime`` from ``now``, written in ``session``."""
+async def issue(session: AsyncSession, kind: Kind, owner: int, subject: int | None, now: datetime,
+                lifetime: timedelta, *, subject_kind: Subject = Subject.AGREEMENT, year: int | None = None) -> str:
+    """A new token for ``owner`` and ``subject``, valid for ``lifetime`` from ``now``, written in ``session``.
+
+    ``subject`` is an agreement's id; for an overview (``subject_kind`` OVERVIEW) it is None and ``year`` says which.
+    """
+    overview = subject_kind is Subject.OVERVIEW
+    if (subject is None) != overview or (year is None) == overview:
+        raise ValueError("an agreement's offer names the agreement; an overview's names its year and no agreement")
     moment = _utc(now)
     # Old offers go here, where a new one comes: until then an old token is told as used or
     # expired, not as unknown.
@@ -81,7 +99,7 @@ async def issue(session: AsyncSession, kind: Kind, owner: int, subject: int, now
                           .execution_options(synchronize_session=False))
     token = secrets.token_urlsafe(32)
     session.add(DocumentOffer(token_hash=token_hash(token), kind=kind.value, leader_id=owner, agreement_id=subject,
-                              created_at=moment, expires_at=moment + lifetime))
+                              subject=subject_kind.value, year=year, created_at=moment, expires_at=moment + lifetime))
     await session.flush()
     return token
 
@@ -108,11 +126,12 @@ async def claim(session: AsyncSession, token: object, kind: Kind, now: datetime,
     taken = await session.execute(taking.values(used_at=moment).execution_options(synchronize_session=False))
     row = (await session.execute(
         select(DocumentOffer.kind, DocumentOffer.leader_id, DocumentOffer.agreement_id, DocumentOffer.expires_at,
-               DocumentOffer.used_at).where(DocumentOffer.token_hash == digest)
+               DocumentOffer.used_at, DocumentOffer.subject, DocumentOffer.year)
+        .where(DocumentOffer.token_hash == digest)
     )).one_or_none()
     if row is None or row.kind != kind.value:
         return Claim(Outcome.UNKNOWN)
-    offer = Offer(kind, row.leader_id, row.agreement_id, _utc(row.expires_at))
+    offer = Offer(kind, row.leader_id, row.agreement_id, _utc(row.expires_at), Subject(row.subject), row.year)
     if taken.rowcount == 1:
         return Claim(Outcome.CLAIMED, offer)
     if owner is not None and owner != offer.owner:

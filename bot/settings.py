@@ -59,6 +59,20 @@ def _positive(raw: str) -> int:
     return value
 
 
+def _not_negative(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(raw)
+    return value
+
+
+def _hour(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 23:
+        raise ValueError(raw)
+    return value
+
+
 def _database_url(raw: str) -> str:
     return normalise_database_url(raw.strip())
 
@@ -117,6 +131,14 @@ class Settings:
     upload_timeout_seconds: float = _env("LEDERAVTALE_UPLOAD_TIMEOUT_SECONDS", 10.0, float, "a number")
     #: Where a link's user reaches the bot's endpoint; defaults to http://{host}:{port}.
     public_url: str = _env("LEDERAVTALE_PUBLIC_URL", "")
+    # Retention: an agreement's content is kept through the end of its year plus this many years
+    # (the municipality's records plan decides; see README "Privacy"). 0 keeps nothing past its year.
+    retention_years: int = _env("LEDERAVTALE_RETENTION_YEARS", 2, _not_negative, "a whole number, 0 or more")
+    # A conversation's dialog state (not the answers) is cleared after this many days without a turn.
+    dialog_idle_days: int = _env("LEDERAVTALE_DIALOG_IDLE_DAYS", 30, _positive, "a whole number above 0")
+    # The scheduler runs retention and idle clearing once a night, at this local hour, when on.
+    retention_nightly: bool = _env("LEDERAVTALE_RETENTION_NIGHTLY", False, _boolean, "true or false")
+    retention_hour: int = _env("LEDERAVTALE_RETENTION_HOUR", 3, _hour, "a whole number from 0 to 23")
 
     @property
     def local_mode(self) -> bool:

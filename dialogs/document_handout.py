@@ -25,12 +25,15 @@ from bot import texts as bot_texts
 from bot.files import ConsentReply, LinkGone, ServedFile, UploadFailed, file_info_attachment, upload
 from bot.identity import identify_leader
 from bot import one_time_tokens
-from bot.one_time_tokens import Kind, Outcome
+from bot.one_time_tokens import Kind, Outcome, Subject
 from dialogs.document_dialog import file_name
 from dialogs.flow import DialogDeps
 from dialogs.texts import common
 from dialogs.texts import document as texts
+from dialogs.texts import hr_overview as overview_texts
 from documents import copies
+from documents.overview_xlsx import XLSX
+from documents.overview_xlsx import file_name as overview_file_name
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,9 @@ class DocumentHandout:
 
     async def accept(self, turn_context: TurnContext, reply: ConsentReply) -> None:
         """Make the leader's copy, record it, put it in their OneDrive and show it in the chat."""
+        if "overview_year" in reply.context:
+            await self._accept_overview(turn_context, reply)
+            return
         async with self._session_factory() as session:
             try:
                 copy = await self._copy_for_sender(turn_context, session, reply)
@@ -94,6 +100,16 @@ class DocumentHandout:
             if claim.outcome is not Outcome.CLAIMED:
                 raise LinkGone(404, bot_texts.LINK_UNKNOWN)
             offer = claim.offer
+            if offer.subject_kind is Subject.OVERVIEW:
+                # Imported here: dialogs.hr_overview builds on the main dialog's neighbours.
+                from dialogs.hr_overview import spreadsheet_for
+
+                content = await spreadsheet_for(session, self._deps, offer.owner, offer.year)
+                if content is None:
+                    raise LinkGone(410, overview_texts.NO_LONGER)
+                await session.commit()
+                logger.info("Handed out the overview of %s to leader %s by link", offer.year, offer.owner)
+                return ServedFile(overview_file_name(offer.year), content, XLSX)
             try:
                 copy = await self._make(session, offer.owner, offer.subject)
             except NotHandedOut:
@@ -102,6 +118,51 @@ class DocumentHandout:
             await session.commit()
             logger.info("Handed out copy %s of agreement %s by link", copy.record.id, offer.subject)
             return ServedFile(file_name(copy.document.year, copy.document.subordinate_name), copy.pdf)
+
+    async def _accept_overview(self, turn_context: TurnContext, reply: ConsentReply) -> None:
+        """The overview's spreadsheet for the sender of an accept: taken once, made now, put in their OneDrive.
+
+        Nothing is recorded beside the offer being taken: the spreadsheet holds status and dates,
+        which the leader sees in the overview card anyway (the access log is for content).
+        """
+        from dialogs.hr_overview import spreadsheet_for
+
+        token = reply.context.get("token")
+        async with self._session_factory() as session:
+            match = await identify_leader(turn_context, session)
+            if match is None:
+                await turn_context.send_activity(bot_texts.UNKNOWN_USER)
+                return
+            claim = await one_time_tokens.claim(session, token, Kind.CONSENT, self._deps.clock(),
+                                                owner=match.leader_id)
+            outcome = claim.outcome
+            if outcome is Outcome.CLAIMED and (claim.offer.subject_kind is not Subject.OVERVIEW
+                                               or claim.offer.year != reply.context.get("overview_year")):
+                outcome = Outcome.UNKNOWN
+            content = None
+            if outcome is Outcome.CLAIMED:
+                content = await spreadsheet_for(session, self._deps, match.leader_id, claim.offer.year)
+            if content is None:
+                await session.rollback()
+                await turn_context.send_activity(
+                    texts.NOT_YOURS if outcome is Outcome.NOT_OWNER
+                    else overview_texts.NO_LONGER if outcome is Outcome.CLAIMED
+                    else overview_texts.OFFER_GONE)
+                return
+            await session.commit()
+            try:
+                await upload(self._http, reply.upload.upload_url, content,
+                             timeout=self._deps.settings.upload_timeout_seconds)
+            except UploadFailed as failed:
+                logger.warning("Could not upload the overview of %s: %s", claim.offer.year, failed)
+                if failed.refused:
+                    await one_time_tokens.give_back(session, token)
+                    await session.commit()
+                await turn_context.send_activity(overview_texts.UPLOAD_FAILED)
+                return
+        logger.info("Handed out the overview of %s to leader %s", claim.offer.year, match.leader_id)
+        await turn_context.send_activity(
+            MessageFactory.attachment(file_info_attachment(reply.upload), overview_texts.HANDED_OUT))
 
     async def _copy_for_sender(self, turn_context: TurnContext, session: AsyncSession,
                                reply: ConsentReply) -> copies.Copy:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.access import Role
 from agreement.opening import AgreementAccess
+from agreement import access_log
 from agreement.progress import comments_pending, meeting_ahead, progress_of, review_comment
 from agreement.status import is_signed
 from agreement.steps import mark_filled, missing_for_review, reopen
@@ -98,7 +99,7 @@ class FillDialog(FlowDialog):
         agreement_id = step.options["agreement_id"]
 
         async def begun(session: AsyncSession, opened: AgreementAccess) -> tuple[AgreementAccess, bool]:
-            return opened, (await progress_of(session, opened, Phase.AGREEMENT)).started
+            return opened, (await progress_of(session, opened, Phase.AGREEMENT, purpose=access_log.CHECK)).started
 
         if step.options.get("first"):
             opened, started = await self.read(step, begun)
@@ -144,9 +145,10 @@ class FillDialog(FlowDialog):
                 return [opened.template.field(key).label for key in missing], None
             changed = None
             if comments_pending(opened.agreement):
-                comment = await review_comment(session, opened)
+                comment = await review_comment(session, opened, purpose=access_log.CHECK)
                 if comment is not None:
-                    progress = await progress_of(session, opened, Phase.AGREEMENT, changed_since=comment.updated_at)
+                    progress = await progress_of(session, opened, Phase.AGREEMENT, changed_since=comment.updated_at,
+                                                 purpose=access_log.CHECK)
                     changed = [item.field.label for item in progress.fields if item.changed]
             await mark_filled(session, opened)
             return [], changed

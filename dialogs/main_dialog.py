@@ -37,6 +37,7 @@ from dialogs.followup_confirm_dialog import FollowupConfirmDialog
 from dialogs.followup_record_dialog import FollowupRecordDialog
 from dialogs.followup_reflect_dialog import FollowupReflectDialog
 from dialogs.followup_reflections_dialog import FollowupReflectionsDialog
+from dialogs.hr_overview import is_overview_request, overview_button, send_overview, send_spreadsheet_offer
 from dialogs.next_steps import followup_start, next_step, progress_text, refusal
 from dialogs.plan_dialog import PlanDialog
 from dialogs.preparation_dialog import PreparationDialog
@@ -44,6 +45,7 @@ from dialogs.preparation_view_dialog import PreparationViewDialog
 from dialogs.reading_dialog import ReadingDialog
 from dialogs.reply import REPLY, Reply, ReplyPrompt, Verdict, given_back, options, refuse
 from dialogs.review_dialog import ReviewDialog
+from dialogs.seen_by import is_seen_request, send_seen_by
 from dialogs.sharing_dialog import SharingDialog
 from dialogs.texts import common
 from dialogs.texts import menu as texts
@@ -90,6 +92,14 @@ class MainDialog(FlowDialog):
         self.add_dialog(ReplyPrompt(MENU_PROMPT, check_menu, stale_message=None))
         self.initial_dialog_id = MAIN
 
+    async def interrupt(self, inner_dc: DialogContext) -> DialogTurnResult | None:
+        """«Oversikt» typed anywhere: leave what is going on for the overview (as a card button would)."""
+        if is_overview_request(inner_dc.context.activity):
+            return await self.on_route(inner_dc, actions.submit_data(actions.OVERVIEW))
+        if is_seen_request(inner_dc.context.activity):
+            return await self.on_route(inner_dc, actions.submit_data(actions.SEEN_BY))
+        return await super().interrupt(inner_dc)
+
     async def on_route(self, inner_dc: DialogContext, data: dict) -> DialogTurnResult:
         """A card button or 'meny' in the middle of anything: leave it and start what was asked."""
         await inner_dc.cancel_all_dialogs()
@@ -114,6 +124,10 @@ class MainDialog(FlowDialog):
                 await step.context.send_activity(common.NOTHING_TO_CANCEL)
                 return await step.end_dialog()
             route = actions.submit_data(actions.VIEW_AGREEMENT) if command is Command.VIEW else card_action_of(activity)
+            if route is None and is_overview_request(activity):
+                route = actions.submit_data(actions.OVERVIEW)
+            if route is None and is_seen_request(activity):
+                route = actions.submit_data(actions.SEEN_BY)
             data = card_data(activity)
             if route is None and data is not None and REPLY in data:
                 await step.context.send_activity(given_back(data) or common.STALE_CARD_MENU)
@@ -147,7 +161,8 @@ class MainDialog(FlowDialog):
                 )
             )
         earlier = bool(await earlier_years(session, leader, day.year))
-        content = menu_card(day.year, entries, earlier_years=earlier)
+        content = menu_card(day.year, entries, earlier_years=earlier,
+                            overview=await overview_button(session, leader, day.year))
         return to_activity(content, summary=texts.TITLE.format(year=day.year))
 
     async def dispatch_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -167,6 +182,15 @@ class MainDialog(FlowDialog):
             return await step.end_dialog()
         if action == actions.CANCEL:
             await step.context.send_activity(common.NOTHING_TO_CANCEL)
+            return await step.end_dialog()
+        if action == actions.OVERVIEW:
+            await send_overview(step.context, self.deps)
+            return await step.end_dialog()
+        if action == actions.OVERVIEW_XLSX:
+            await send_spreadsheet_offer(step.context, self.deps, route.get("year"))
+            return await step.end_dialog()
+        if action == actions.SEEN_BY:
+            await send_seen_by(step.context, self.deps, route.get("agreement_id"))
             return await step.end_dialog()
         if action == actions.SHOW_TEXT:
             await send_whole_text(step.context, route)

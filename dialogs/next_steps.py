@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agreement.access import Role
 from agreement.calendar import CalendarError, build_calendar, load_calendar
 from agreement.opening import AgreementAccess
+from agreement import access_log
 from agreement.progress import own_preparation_done, progress_of
 from agreement.status import both_prepared, followup_done, is_signed
 from bot import actions
@@ -98,12 +99,12 @@ async def progress_text(session: AsyncSession, opened: AgreementAccess) -> str |
         return None
     prepared = own_preparation_done(opened)
     if opened.role is Role.SUPERIOR:
-        agreed = await progress_of(session, opened, Phase.AGREEMENT)
+        agreed = await progress_of(session, opened, Phase.AGREEMENT, purpose=access_log.CHECK)
         if agreed.started or prepared:
             return texts.PROGRESS_AGREEMENT.format(answered=agreed.answered, total=agreed.total)
     if prepared:
         return None
-    preparation = await progress_of(session, opened, Phase.PREPARATION)
+    preparation = await progress_of(session, opened, Phase.PREPARATION, purpose=access_log.CHECK)
     return texts.PROGRESS_PREPARATION.format(answered=preparation.answered, total=preparation.total)
 
 

@@ -11,6 +11,7 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepC
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.opening import AgreementAccess
+from agreement import access_log
 from agreement.progress import own_preparation_done, progress_of
 from agreement.steps import mark_prepared
 from bot import actions
@@ -43,7 +44,7 @@ class PreparationDialog(FlowDialog):
         """Begun before: the overview. Else say what this is and that it stays private, and offer the reading."""
 
         async def begun(session: AsyncSession, opened: AgreementAccess) -> tuple[AgreementAccess, bool]:
-            return opened, (await progress_of(session, opened, Phase.PREPARATION)).started
+            return opened, (await progress_of(session, opened, Phase.PREPARATION, purpose=access_log.CHECK)).started
 
         opened, started = await self.read(step, begun)
         if started:

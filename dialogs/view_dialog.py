@@ -25,6 +25,7 @@ from dialogs.cards.view import Listed, Written, choose_card, view_card, written_
 from dialogs.cards.whole_text import CONTEXT_LENGTH, shortened
 from dialogs.flow import DialogDeps, FlowDialog
 from dialogs.questions import describe, question_keys
+from dialogs.seen_by import seen_button
 from dialogs.texts import common
 from dialogs.texts import document as dtexts
 from dialogs.texts import menu as mtexts
@@ -119,6 +120,7 @@ class AgreementViewDialog(FlowDialog):
         buttons = [submit(common.BUTTON_MENU, actions.submit_data(actions.OPEN_MENU))]
         if year != self.deps.today().year:
             buttons.insert(0, submit(mtexts.PAST_YEARS, actions.submit_data(actions.PAST_YEARS)))
+        buttons.insert(0, seen_button(opened.agreement.id))
         if is_signed(opened.agreement):
             buttons.insert(0, submit(dtexts.BUTTON, actions.submit_data(actions.DOCUMENT, opened.agreement.id)))
         for number, build in enumerate(cards, start=1):

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agreement import access_log
 from agreement.access import Action, Role
 from agreement.answers import GOAL_FOLLOWUP_PREFIX, read_answers
 from agreement.goals import list_goals
@@ -296,14 +297,30 @@ class _Builder:
         return FieldEntry(texts.GOAL_FOLLOWUP.format(title=goal.title), "goal_followup", text=raw, label_typed=True)
 
 
+def purpose_for(variant: DocumentVariant, handled_by: str | None = None) -> access_log.Purpose:
+    """The access log's path of a copy: the pair's PDF, the archive export, or an access request's copy."""
+    if variant is DocumentVariant.PAIR:
+        return access_log.PAIR_COPY
+    if variant is DocumentVariant.INNSYN:
+        return access_log.innsyn(handled_by)
+    return access_log.ARCHIVE
+
+
 async def gather_document(session: AsyncSession, reader: Reader, localise: Localise, now: datetime, *,
-                          handled_by: str | None = None) -> AgreementDocument:
-    """The copy of an agreement that ``reader`` gets, at any stage, read through the access-checked path."""
+                          handled_by: str | None = None,
+                          purpose: access_log.Purpose | None = None) -> AgreementDocument:
+    """The copy of an agreement that ``reader`` gets, at any stage, read through the access-checked path.
+
+    The read is recorded in the access log in ``session`` as ``purpose`` says (by default the
+    copy's own path, :func:`purpose_for`).
+    """
     variant = variant_for(reader.role)
     action = Action.READ if variant is DocumentVariant.PAIR else Action.EXPORT
-    agreed = [a for a in await read_answers(session, reader, action=action)
-              if a.phase in (Phase.AGREEMENT, Phase.FOLLOWUP)]
-    goals = await list_goals(session, reader, phase=Phase.AGREEMENT, action=action)
+    purpose = purpose or purpose_for(variant, handled_by)
+    # Only what the copy holds is read, so that only that is recorded.
+    agreed = [answer for phase in (Phase.AGREEMENT, Phase.FOLLOWUP)
+              for answer in await read_answers(session, reader, phase=phase, action=action, purpose=purpose)]
+    goals = await list_goals(session, reader, phase=Phase.AGREEMENT, action=action, purpose=purpose)
     builder = _Builder(reader, agreed, goals, localise, variant)
     agreement, template = reader.agreement, reader.template
     subordinate, superior = agreement.subordinate, agreement.superior
@@ -368,3 +385,4 @@ def archive_stage(reader: Reader) -> str | None:
     if not is_signed(agreement):
         return None
     return "followed_up" if followup_done(agreement) else "signed"
+

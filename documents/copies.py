@@ -16,9 +16,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agreement import access_log
 from agreement.errors import InvalidState
 from agreement.opening import Reader
-from documents.content import AgreementDocument, Localise, gather_document
+from documents.content import AgreementDocument, Localise, gather_document, variant_for
 from documents.pdf import render_pdf
 from storage.models import DocumentCopy, DocumentVariant
 
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 TEAMS = "teams"
 COMMAND_LINE = "command line"
 ARCHIVE_EXPORT = "archive export"
+#: A leader's request for their own data (``lederavtale personal-data``, GDPR art. 15).
+PERSONAL_DATA = "personal data"
 
 #: The longest reason and case handler's name kept for an access request.
 MAX_REASON_LENGTH = 2000
@@ -57,13 +60,19 @@ def _required(value: str | None, limit: int, what: str) -> str:
 
 
 async def make_copy(session: AsyncSession, reader: Reader, localise: Localise, now: datetime, *, channel: str,
-                    reason: str | None = None, handled_by: str | None = None) -> Copy:
-    """Render the copy ``reader`` may have and record it (an access request's copy needs ``reason`` and ``handled_by``)."""
-    document = await gather_document(session, reader, localise, now,
-                                     handled_by=handled_by.strip() if handled_by else None)
-    if document.variant is DocumentVariant.INNSYN:
+                    reason: str | None = None, handled_by: str | None = None,
+                    purpose: access_log.Purpose | None = None) -> Copy:
+    """Render the copy ``reader`` may have and record it (an access request's copy needs ``reason`` and ``handled_by``).
+
+    The read is recorded in the access log in the same session (path ``pdf``, ``export`` or
+    ``innsyn`` by the copy's variant; ``purpose`` overrides it, e.g. for a person's own data).
+    An access request refused for want of a reason reads nothing, so it logs nothing.
+    """
+    if variant_for(reader.role) is DocumentVariant.INNSYN:
         reason = _required(reason, MAX_REASON_LENGTH, "a reason")
         handled_by = _required(handled_by, MAX_HANDLER_LENGTH, "the name of the person handling it")
+    document = await gather_document(session, reader, localise, now,
+                                     handled_by=handled_by.strip() if handled_by else None, purpose=purpose)
     # Rendering takes from a tenth of a second to a second: off the event loop, so other turns go on.
     pdf = await asyncio.to_thread(render_pdf, document)
     record = DocumentCopy(

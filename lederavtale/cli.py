@@ -8,7 +8,20 @@ import sys
 from collections.abc import Sequence
 
 from bot.settings import Settings, SettingsError
-from lederavtale.commands import db, export, innsyn, leaders, reminders, serve, status, teams_package, texts
+from lederavtale.commands import (
+    audit,
+    db,
+    export,
+    innsyn,
+    leaders,
+    personal_data,
+    reminders,
+    retention,
+    serve,
+    status,
+    teams_package,
+    texts,
+)
 from lederavtale.commands.common import write_refusal
 from lederavtale.commands.parser import BokmalArgumentParser
 
@@ -17,7 +30,8 @@ logger = logging.getLogger(__name__)
 #: Each provides ``register(subparsers)``; a parser's ``handler(args, settings)`` is a coroutine
 #: function returning the process exit code. The parser of a long-running service also sets
 #: ``service=True``: it logs what it does without ``-v``.
-COMMAND_MODULES = (db, leaders, status, serve, reminders, teams_package, export, innsyn)
+COMMAND_MODULES = (db, leaders, status, serve, reminders, teams_package, export, innsyn, personal_data, retention,
+                   audit)
 
 
 def build_parser() -> BokmalArgumentParser:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agreement.calendar import zone
 from bot.settings import Settings
+from scheduler.retention_job import RetentionJob
 from scheduler.sweep import Sender, Sweeper, SweepReport, instance_name
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,10 @@ class ReminderScheduler:
             instance_id=f"{instance_name()}/{uuid.uuid4().hex[:8]}", concurrency=concurrency,
         )
         self._timezone = zone(settings.timezone)
+        #: Retention once a night (LEDERAVTALE_RETENTION_NIGHTLY), claimed per night across processes.
+        self.retention = RetentionJob(settings, session_factory, self.sweeper.instance_id) \
+            if settings.retention_nightly else None
+        self._retention_hour = settings.retention_hour
         self._scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
@@ -79,6 +84,9 @@ class ReminderScheduler:
             misfire_grace_time=self.interval_seconds,
             next_run_time=datetime.now(self._timezone),
         )
+        if self.retention is not None:
+            scheduler.add_job(self._timed_retention, "cron", hour=self._retention_hour, minute=0,
+                              name="nightly retention", coalesce=True, max_instances=1, misfire_grace_time=3600)
         scheduler.start()
         self._scheduler = scheduler
         logger.info("Reminder scheduler started: a sweep every %s seconds", self.interval_seconds)
@@ -109,6 +117,12 @@ class ReminderScheduler:
                 return await self.sweeper.run(moment, stopping=lambda: self._stopping)
             finally:
                 self._current = None
+
+    async def _timed_retention(self) -> None:
+        try:
+            await self.retention.run_night(self.clock())
+        except Exception:  # logged; the claim stays, so tonight is not run twice; tomorrow runs afresh
+            logger.exception("Nightly retention failed")
 
     async def _timed_sweep(self) -> None:
         try:

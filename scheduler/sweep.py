@@ -209,7 +209,8 @@ async def render(
     followups = [item.agreement_id for item in message.items_of(Kind.FOLLOWUP_START)]
     content = {}
     if followups:
-        async with session_factory() as session:
+        # The spring goals go into the card: a read of the agreement, logged (committed) with it.
+        async with session_factory() as session, session.begin():
             content = await load_followup_content(session, message.recipient_id, followups)
     return to_activity(reminder_card(message, snapshot, content), summary=summary(message))
 

@@ -9,8 +9,9 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
@@ -157,3 +158,72 @@ async def mark_delivered(connection: AsyncConnection, key: str, token: str) -> b
         update(_TABLE).where(_TABLE.c.key == stored_key(key), _TABLE.c.shown == token).values(delivered=token)
     )
     return result.rowcount > 0
+
+
+# --- retention: dialog state that names an agreement, and conversations left idle ------------------------------
+
+#: The keys under which dialog state names the agreement a flow works on (``dialogs.flow``'s options and AT_HAND).
+_AGREEMENT_KEYS = ("agreement_id", "lederavtale.agreement_at_hand")
+
+
+def agreement_ids(item: object) -> set[int]:
+    """Every agreement id a decoded state item names (a flow's options, the agreement at hand), at any depth."""
+    found: set[int] = set()
+    seen: set[int] = set()
+    pending: list[object] = [item]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _AGREEMENT_KEYS and type(value) is int:
+                    found.add(value)
+                elif isinstance(value, (dict, list)) or hasattr(value, "__dict__"):
+                    pending.append(value)
+        elif isinstance(node, list):
+            pending.extend(value for value in node if isinstance(value, (dict, list)) or hasattr(value, "__dict__"))
+        elif hasattr(node, "__dict__") and not isinstance(node, type):
+            pending.append(vars(node))
+    return found
+
+
+async def states_naming(connection: AsyncConnection, agreements: set[int]) -> list[tuple[str, str, set[int]]]:
+    """(stored key, e_tag, the agreements of ``agreements`` it names) of each stored item that names one of ``agreements``; items that cannot be read are skipped."""
+    if not agreements:
+        return []
+    named: list[tuple[str, str, set[int]]] = []
+    rows = await connection.execute(select(_TABLE.c.key, _TABLE.c.etag, _TABLE.c.data))
+    for row in rows:
+        try:
+            item = _decode(row.key, row.data)
+        except Exception:  # an item this code cannot read names nothing it can tell; idle clearing takes it later
+            logger.warning("Bot state item %s could not be read for retention", ascii(row.key[:40]))
+            continue
+        ids = agreement_ids(item) & agreements
+        if ids:
+            named.append((row.key, row.etag, ids))
+    return named
+
+
+async def delete_unchanged(connection: AsyncConnection, stored: str, etag: str) -> bool:
+    """Delete the item stored under ``stored`` if it still has ``etag`` (a turn since has moved on: left alone)."""
+    result = await connection.execute(delete(_TABLE).where(_TABLE.c.key == stored, _TABLE.c.etag == etag))
+    return result.rowcount > 0
+
+
+async def count_idle(connection: AsyncConnection, before: datetime) -> int:
+    """How many conversations have had no turn since ``before``."""
+    return (await connection.execute(select(func.count()).select_from(_TABLE).where(_TABLE.c.updated_at < before))).scalar_one()
+
+
+async def clear_idle(connection: AsyncConnection, before: datetime) -> int:
+    """Delete the dialog state of every conversation without a turn since ``before``; how many.
+
+    The leader's next message starts afresh from the menu; answers are in their own tables and
+    stay. The condition is checked by the database row by row, so a turn that wrote meanwhile
+    (on PostgreSQL it holds the row locked) keeps its state.
+    """
+    result = await connection.execute(delete(_TABLE).where(_TABLE.c.updated_at < before))
+    return result.rowcount

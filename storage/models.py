@@ -335,8 +335,70 @@ class DocumentOffer(Base):
     kind: Mapped[str] = mapped_column(String(20))
     #: The leader the copy is offered to: only they may take it.
     leader_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"))
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    #: The agreement whose copy is offered (None for an overview).
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     #: When it was taken; None while it is still to be had.
     used_at: Mapped[datetime | None]
+    #: What is offered: "agreement" (a leader's copy) or "overview" (HR's spreadsheet of ``year``).
+    subject: Mapped[str] = mapped_column(String(20), default="agreement", server_default="agreement")
+    #: The year of an overview (None for an agreement's copy).
+    year: Mapped[int | None] = mapped_column(Integer)
+
+
+class RetentionDeletion(Base):
+    """An agreement whose content retention deleted: when, how much of each kind (counts only), forced or not."""
+
+    __tablename__ = "retention_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Once per agreement: the unique key makes two processes deleting at once record it once.
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), unique=True)
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: How many rows of each kind went ({"answers": 12, ...}); never content.
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Deleted although signed and never exported to the archive (``--force``), with the reason given.
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    #: Who ran it: "command line" or the scheduler's process.
+    run_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RetentionRun(Base):
+    """The nightly retention job's claim: one row per night, so that one process of several runs it."""
+
+    __tablename__ = "retention_runs"
+
+    night: Mapped[date] = mapped_column(Date, primary_key=True)
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    #: What the night did, as counts (agreements deleted, kept, dialog states cleared).
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class AccessLogEntry(Base):
+    """One read of an agreement's content: who, when, which part, by which path. Never the content.
+
+    Written in the same transaction as the read's turn (or the copy's session), once per part read;
+    a refused read writes nothing. See ``agreement/access_log.py``.
+    """
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The leader who read (a leader of the pair); None for a reader outside the pair.
+    reader_id: Mapped[int | None] = mapped_column(ForeignKey("leaders.id"))
+    #: Who read when it was no leader: "arkivet", or the case handler of an access request.
+    reader_label: Mapped[str | None] = mapped_column(String(200))
+    #: "card", "pdf", "export", "innsyn" or "personal-data".
+    path: Mapped[str] = mapped_column(String(20))
+    #: "preparation", "agreement", "followup" or "reflections" (the phase the content belongs to).
+    part: Mapped[str] = mapped_column(String(20))
+    #: The template section read within the part (None when the part was read as a whole).
+    section_key: Mapped[str | None] = mapped_column(String(100))
+
+    reader: Mapped[Leader | None] = relationship()

@@ -25,7 +25,8 @@ class MenuEntry:
     progress: str | None = None
 
 
-def menu_card(year: int, entries: Sequence[MenuEntry], *, earlier_years: bool = False) -> dict:
+def menu_card(year: int, entries: Sequence[MenuEntry], *, earlier_years: bool = False,
+              overview: str | None = None) -> dict:
     """The menu card; every agreement can be seen, and with ``earlier_years`` those of earlier years too."""
     body = [heading(texts.TITLE.format(year=year))]
     if not entries:
@@ -45,6 +46,9 @@ def menu_card(year: int, entries: Sequence[MenuEntry], *, earlier_years: bool = 
         ]
         body.append(container(items, separator=True))
     buttons = [submit(texts.PAST_YEARS, actions.submit_data(actions.PAST_YEARS))] if earlier_years else []
+    if overview:
+        # HR's overview, or the superior's superior's "Status i min linje" (``overview`` is its title).
+        buttons.append(submit(overview, actions.submit_data(actions.OVERVIEW)))
     buttons += [
         submit(common.BUTTON_READING, actions.submit_data(actions.OPEN_READING)),
         submit(common.BUTTON_HELP, actions.submit_data(actions.HELP)),

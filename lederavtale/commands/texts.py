@@ -168,5 +168,74 @@ COPY_LOG_TITLE_ALL = "Alle kopier ({count})"
 COPY_LOG_COLUMNS = ("Tidspunkt", "Avtale", "År", "Underordnet leder", "Overordnet leder", "Kopi", "Kanal",
                     "Behandlet av / mottaker", "Begrunnelse")
 COPY_LOG_VARIANTS = {"pair": "lederens kopi", "archive": "arkivkopi", "innsyn": "innsyn"}
-COPY_LOG_CHANNELS = {"teams": "Teams", "command line": "kommandolinjen", "archive export": "arkiveksport"}
+COPY_LOG_CHANNELS = {"teams": "Teams", "command line": "kommandolinjen", "archive export": "arkiveksport",
+                     "personal data": "egne opplysninger"}
 COPY_LOG_NONE_YET = "-"
+
+# --- personal-data: everything held about one leader, for their own request (GDPR art. 15) ---
+PERSONAL_DATA_HELP = "skriv alt boten har lagret om én leder til en mappe (innsyn i egne opplysninger, GDPR art. 15)"
+PERSONAL_DATA_LEADER_HELP = "lederens e-postadresse"
+PERSONAL_DATA_OUT_HELP = "mappen som skrives (den må være ny eller tom)"
+EMAIL_METAVAR = "EPOST"
+PERSONAL_DATA_UNKNOWN = "Fant ingen leder med e-postadressen «{email}». Ingenting er skrevet."
+PERSONAL_DATA_IS_FILE = "«{path}» er en fil, ikke en mappe: oppgi en ny eller tom mappe med --out. Ingenting er skrevet."
+PERSONAL_DATA_NOT_EMPTY = (
+    "Mappen «{path}» er ikke tom: oppgi en ny eller tom mappe med --out, så ingenting blandes eller skrives over. "
+    "Ingenting er skrevet."
+)
+PERSONAL_DATA_NO_FOLDER = "Mappen {folder} finnes ikke. Ingenting er skrevet."
+PERSONAL_DATA_UNWRITABLE = "Kunne ikke skrive mappen «{path}»: {reason}. Ingenting er skrevet."
+PERSONAL_DATA_WRITTEN = (
+    "Alt boten har lagret om {name} ({email}) er skrevet til {path}: {files} filer, {agreements} lederavtaler, "
+    "{copies} PDF-kopier (registrert i loggen over kopier).\n"
+    "Filene er listet i index.json og LESMEG.txt. Mappen inneholder personopplysninger: gi den bare til lederen selv."
+)
+PERSONAL_DATA_README_TITLE = "Opplysninger lederavtale-boten har lagret om {name}"
+PERSONAL_DATA_README_INTRO = (
+    "Lederavtalene er kopiene du selv kan få i Teams (PDF). Der en avtale ennå ikke har avtalt tekst, står status og "
+    "datoer i en JSON-fil. Den andre lederens forberedelser og refleksjoner er ikke med: de er deres opplysninger. "
+    "Filene:"
+)
+
+# --- retention ----------------------------------------------------------------------------
+RETENTION_HELP = "slett innholdet i avtaler eldre enn oppbevaringstiden (avtalen, datoene og et sletteregister blir)"
+RETENTION_DRY_RUN_HELP = "vis hva som ville blitt slettet, uten å endre noe (aldri innholdet)"
+RETENTION_FORCE_HELP = "slett også signerte avtaler som aldri er eksportert til arkivet (krever --reason)"
+RETENTION_REASON_HELP = "hvorfor signerte avtaler som ikke er arkivert slettes likevel (lagres i sletteregisteret)"
+RETENTION_FORCE_NEEDS_REASON = "--force krever --reason med en begrunnelse."
+RETENTION_REASON_NEEDS_FORCE = "--reason brukes bare sammen med --force."
+RETENTION_TITLE = "Oppbevaringstid: {years} år etter avtaleåret. Avtaler fra {last_year} og eldre er over tiden."
+RETENTION_TITLE_DRY = "Prøvekjøring: ingenting er endret."
+RETENTION_DELETED = "Innholdet slettet ({count}):"
+RETENTION_WOULD_DELETE = "Innholdet ville blitt slettet ({count}):"
+RETENTION_KEPT = ("Beholdt: signert, men aldri eksportert til arkivet ({count}). "
+                  "Eksporter med «lederavtale export», eller slett med --force --reason:")
+RETENTION_NONE = "Ingen avtaler er over oppbevaringstiden."
+RETENTION_SKIPPED = "{count} avtaler ble slettet av en annen prosess samtidig."
+RETENTION_IDLE = "Samtaletilstand tømt etter {days} dager uten aktivitet: {count} samtaler (svarene blir)."
+RETENTION_IDLE_DRY = "Samtaletilstand som ville blitt tømt etter {days} dager uten aktivitet: {count} samtaler."
+RETENTION_FORCED = "Tvunget sletting, begrunnelse lagret."
+RETENTION_COLUMNS = ("Avtale", "År", "Underordnet leder", "Overordnet leder", "Innhold")
+RETENTION_COUNT_NAMES = {
+    "answers": "svar", "comments": "kommentarer", "answer_revisions": "svarversjoner", "goals": "mål",
+    "goal_actions": "tiltak", "event_details": "hendelsesdetaljer", "sign_places": "signeringssteder",
+    "dialog_states": "samtaletilstander", "document_offers": "dokumenttilbud",
+}
+
+# --- lederavtale audit (the access log) ---
+AUDIT_HELP = "hvem har lest innholdet i en lederavtale: når, hvem, hvilken del, hvilken vei (aldri innholdet)"
+AUDIT_AGREEMENT_HELP = "avtalens nummer (se «lederavtale status» eller «lederavtale innsyn --log»)"
+AUDIT_NOT_FOUND = "Fant ingen lederavtale med nummer {agreement_id}."
+AUDIT_TITLE = "Tilgangslogg for lederavtale {agreement_id} ({year}, {subordinate} og {superior})"
+AUDIT_NONE = "Ingen har lest innholdet i lederavtale {agreement_id} ennå."
+AUDIT_COLUMNS = ("Når", "Hvem", "Del", "Avsnitt", "Vei")
+AUDIT_ARCHIVE = "arkivet"
+AUDIT_INNSYN = "innsyn ved {handler}"
+AUDIT_INNSYN_UNNAMED = "innsyn"
+AUDIT_PERSONAL_DATA = "egne opplysninger ({name})"
+AUDIT_UNKNOWN_READER = "ukjent"
+AUDIT_PARTS = {"preparation": "forberedelse", "agreement": "avtalen", "reflections": "refleksjoner",
+               "followup": "oppfølging"}
+AUDIT_PATHS = {"card": "kort i Teams", "pdf": "PDF-kopi", "export": "arkiveksport", "innsyn": "innsynskopi",
+               "personal-data": "egne opplysninger"}
+AUDIT_COUNT = "{count} lesninger."

@@ -431,3 +431,44 @@ async def test_a_link_made_before_a_restart_works_after_it(session_factory, data
     assert response.status == 200
     assert "Kopi til Megan Bowen" in pdf_text(await response.read())
     assert len(await copies(session_factory)) == 1
+
+
+async def test_hr_gets_the_overview_spreadsheet_through_the_file_consent_card(
+    session_factory, database_url, connector, client_for, target
+) -> None:
+    """The same offer flow as a leader's copy, for a subject that is not an agreement: the year's overview."""
+    from openpyxl import load_workbook
+
+    from dialogs.texts import hr_overview as otexts
+    from documents.overview_xlsx import HEADERS, SHEET
+
+    pair, written = await signed_pair(session_factory)
+    async with session_factory() as session:
+        (await session.get(Leader, pair.superior)).is_hr_admin = True
+        await session.commit()
+    client = await start(client_for, database_url)
+    shown = await turn(client, connector, alex(connector, "Oversikt"))
+    replies = await turn(client, connector, alex(connector, None, value=button(shown, otexts.DOWNLOAD)))
+    [consent] = attachments(replies, CONSENT_CARD)
+    assert consent["name"] == f"Lederavtaler {YEAR} - status.xlsx"
+    assert consent["content"]["acceptContext"]["overview_year"] == YEAR
+
+    # Megan may not take Alex's card; it stays his.
+    status, refused = await answer(client, connector, consent_answer(connector, megan, consent, target))
+    assert status == 200 and dtexts.NOT_YOURS in everything(refused) and target.received == []
+
+    status, replies = await answer(client, connector, consent_answer(connector, alex, consent, target))
+    assert status == 200
+    [(headers, body)] = target.received
+    rows = list(load_workbook(BytesIO(body))[SHEET].iter_rows(values_only=True))
+    assert rows[0] == HEADERS and len(rows) == 4  # the pair's three agreements
+    assert otexts.HANDED_OUT in everything(replies)
+    assert await copies(session_factory) == []  # no agreement's copy was made
+    import zipfile
+
+    archive = zipfile.ZipFile(BytesIO(body))
+    inside = "".join(archive.read(name).decode("utf-8") for name in archive.namelist())
+    assert all(typed not in inside for typed in written.all() if len(typed) > 12)
+
+    status, again = await answer(client, connector, consent_answer(connector, alex, consent, target))
+    assert otexts.OFFER_GONE in everything(again) and len(target.received) == 1

@@ -141,3 +141,31 @@ async def test_of_claims_at_the_same_moment_exactly_one_wins(session_factory) ->
 
     outcomes = await asyncio.gather(*(take() for _ in range(4)))
     assert sorted(outcome.value for outcome in outcomes) == ["claimed", "used", "used", "used"]
+
+
+async def test_an_overview_is_offered_by_its_year_with_no_agreement(session_factory) -> None:
+    """The offers' subject may be a year's overview (HR's spreadsheet): bound to its owner, taken once."""
+    import pytest
+
+    from bot.one_time_tokens import Subject
+
+    pair = await make_pair(session_factory)
+    async with session_factory() as session:
+        token = await one_time_tokens.issue(session, Kind.LINK, pair.hr, None, NOW, timedelta(minutes=10),
+                                            subject_kind=Subject.OVERVIEW, year=2026)
+        for subject, kind, year in ((pair.agreement, Subject.OVERVIEW, 2026), (None, Subject.OVERVIEW, None),
+                                    (None, Subject.AGREEMENT, None), (pair.agreement, Subject.AGREEMENT, 2026)):
+            with pytest.raises(ValueError):
+                await one_time_tokens.issue(session, Kind.LINK, pair.hr, subject, NOW, timedelta(minutes=10),
+                                            subject_kind=kind, year=year)
+        await session.commit()
+    async with session_factory() as session:
+        claim = await one_time_tokens.claim(session, token, Kind.LINK, NOW, owner=pair.hr)
+        await session.commit()
+    assert claim.outcome is Outcome.CLAIMED
+    assert (claim.offer.subject_kind, claim.offer.year, claim.offer.subject) == (Subject.OVERVIEW, 2026, None)
+    assert await claimed(session_factory, token, Kind.LINK, owner=pair.hr) is Outcome.USED
+    old = await issued(session_factory, Kind.LINK, pair.superior, pair.agreement)
+    async with session_factory() as session:
+        claim = await one_time_tokens.claim(session, old, Kind.LINK, NOW)
+    assert (claim.offer.subject_kind, claim.offer.year) == (Subject.AGREEMENT, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import pkgutil
@@ -12,6 +13,9 @@ from datetime import date, datetime, timezone
 import pytest
 
 import dialogs.cards
+from agreement.overview import Scope, ScopeKind
+from dialogs.cards.hr_overview import overview_card as hr_overview_card
+from tests.dialogs.test_hr_overview import known_overview
 
 from agreement.signatures import Signature
 from agreement.template import load_template
@@ -26,6 +30,7 @@ from dialogs.cards.message import given_back_card, message_card
 from dialogs.cards.options import free_text_card, options_card
 from dialogs.cards.overview import OverviewRow, overview_card
 from dialogs.cards.plan import plan_card
+from dialogs.cards.seen_by import seen_card
 from dialogs.cards.questions import ContextEntry, choice_question_card, section_card, text_question_card
 from dialogs.cards.reading import reading_card, reading_overview_card
 from dialogs.cards.view import Listed, Written, choose_card, view_card, written_card, written_part
@@ -136,6 +141,12 @@ def _every_card() -> list[dict]:
     cards.append(overview_card("Oversikt", "Din lederavtale med Alex Wilber", ["1 av 2 besvart."], rows, "q"))
     cards.append(overview_card("Oversikt", "Lederavtale med Megan Bowen", ["1 av 2 besvart."], rows, "q",
                                notice="Mangler svar.", comment=comment, resume=True, finish="Send"))
+    overview = known_overview()
+    cards.append(hr_overview_card(overview, chart_uri="data:image/png;base64,iVBORw0KGgo=", chart_alt="Diagram"))
+    cards.append(hr_overview_card(dataclasses.replace(overview, scope=Scope(ScopeKind.LINE, 1)), chart_uri=None,
+                                  chart_alt=None))
+    cards.append(hr_overview_card(dataclasses.replace(overview, rows=[]), chart_uri=None, chart_alt=None))
+    cards.append(menu_card(2026, [], overview="Oversikt"))
     spring = [describe(TEMPLATE, key, {}) for key in question_keys(TEMPLATE, Phase.PREPARATION)]
     written = [Written("Du", _view(True, 0)), Written("Megan Bowen", hidden="Vises senere."), Written("Adele")]
     cards.append(view_card(2026, "Din lederavtale med Alex Wilber", "planlagt", None,
@@ -144,6 +155,9 @@ def _every_card() -> list[dict]:
     cards.append(written_card("Refleksjonene", [describe(TEMPLATE, "oppfolging.refleksjoner", {})], written, button))
     cards.append(choose_card("Hvilken?", [Listed(1, "Din lederavtale med Alex Wilber", "planlagt")], "Ingen.", button))
     cards.append(choose_card("Tidligere år", [], "Ingen."))
+    cards.append(seen_card([("Din lederavtale med Alex Wilber (2026)",
+                             ["Alex Wilber: forberedelsen (i Teams), sist tirsdag 10. februar 2026 kl. 09.00"]),
+                            ("Lederavtale med Megan Bowen (2026)", [])]))
     for filled in (False, True):
         for signatures in (0, 1, 2):
             cards.append(agreement_card(_view(filled, signatures), lambda moment: moment))

@@ -139,6 +139,10 @@ CARDS_WITHOUT_LEADER_TEXT = {
     "dialogs.cards.plan.plan_card", "dialogs.cards.questions.section_card", "dialogs.cards.reading.reading_card",
     "dialogs.cards.reading.reading_overview_card", "dialogs.cards.signing.place_card",
     "dialogs.cards.view.choose_card",
+    # HR's overview: names, units, counts and dates; never what a leader typed.
+    "dialogs.cards.hr_overview.overview_card",
+    # Who has seen an agreement: names, parts and dates from the access log; never what a leader typed.
+    "dialogs.cards.seen_by.seen_card",
 }
 
 

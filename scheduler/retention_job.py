@@ -1,0 +1,60 @@
+"""The nightly retention job: of several bot processes, one runs retention each night.
+
+Each process's scheduler calls :meth:`RetentionJob.run_night` at ``LEDERAVTALE_RETENTION_HOUR``
+(local time) when ``LEDERAVTALE_RETENTION_NIGHTLY`` is on. The first to insert that night's
+``retention_runs`` row runs it; the others meet the primary key and skip, as the reminder sweep's
+claims do. The nightly run never forces: a signed agreement never exported stays until HR exports
+it or runs ``lederavtale retention --force --reason``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agreement.retention import RetentionReport, run_retention
+from bot.settings import Settings
+from storage.models import RetentionRun
+
+logger = logging.getLogger(__name__)
+
+
+async def claim_night(session_factory: async_sessionmaker[AsyncSession], night: date, claimant: str,
+                      now: datetime) -> bool:
+    """Claim ``night``'s run; False if another process has it."""
+    try:
+        async with session_factory() as session, session.begin():
+            session.add(RetentionRun(night=night, claimed_by=claimant[:200], claimed_at=now, summary={}))
+    except IntegrityError:
+        logger.info("Retention for %s is run by another process", night)
+        return False
+    return True
+
+
+class RetentionJob:
+    """Retention and idle clearing, once a night across every process sharing the database."""
+
+    def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], claimant: str) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.claimant = claimant
+        self.zone = ZoneInfo(settings.timezone)
+
+    async def run_night(self, now: datetime) -> RetentionReport | None:
+        """Run tonight's retention if no other process has; None when another has it."""
+        night = now.astimezone(self.zone).date()
+        if not await claim_night(self.session_factory, night, self.claimant, now):
+            return None
+        report = await run_retention(
+            self.session_factory, now, self.zone, retention_years=self.settings.retention_years,
+            idle_days=self.settings.dialog_idle_days, run_by=self.claimant,
+        )
+        async with self.session_factory() as session, session.begin():
+            await session.execute(update(RetentionRun).where(RetentionRun.night == night)
+                                  .values(finished_at=now, summary=report.summary()))
+        return report
