@@ -28,8 +28,42 @@ logger = logging.getLogger(__name__)
 REFLECTED = "followup_reflected"
 
 
+class _ReadsAgreement:
+    """What every reader of an agreement derives from it: status, the autumn marks, the access question."""
+
+    agreement: Agreement
+    role: Role
+    template: Template
+    reflected: frozenset[int]
+
+    @property
+    def status(self) -> AgreementStatus:
+        return derive_status(self.agreement)
+
+    @property
+    def both_reflected(self) -> bool:
+        """Both leaders have marked their autumn reflections done."""
+        return {self.agreement.superior_id, self.agreement.subordinate_id} <= self.reflected
+
+    def _may(self, action: Action, section_key: str, phase: Phase, author_is_viewer: bool,
+             question_key: str | None) -> bool:
+        agreement, template = self.agreement, self.template
+        content = ContentContext(
+            section_key=section_key,
+            phase=phase,
+            author_is_viewer=author_is_viewer,
+            both_prepared=both_prepared(agreement),
+            followup_recorded=agreement.followup_recorded_at is not None,
+            development_shared=agreement.development_shared,
+            private_section=section_key in template.private_section_keys,
+            both_reflected=self.both_reflected,
+            personal=question_key is not None and question_key in template.personal_field_keys,
+        )
+        return access.can(self.role, action, content)
+
+
 @dataclass(frozen=True)
-class AgreementAccess:
+class AgreementAccess(_ReadsAgreement):
     """An agreement together with the viewer's role in it."""
 
     agreement: Agreement
@@ -40,20 +74,11 @@ class AgreementAccess:
     reflected: frozenset[int] = frozenset()
 
     @property
-    def status(self) -> AgreementStatus:
-        return derive_status(self.agreement)
-
-    @property
     def other(self) -> Leader:
         """The other leader of the pair (only meaningful for pair members)."""
         if self.role is Role.SUPERIOR:
             return self.agreement.subordinate
         return self.agreement.superior
-
-    @property
-    def both_reflected(self) -> bool:
-        """Both leaders have marked their autumn reflections done."""
-        return {self.agreement.superior_id, self.agreement.subordinate_id} <= self.reflected
 
     @property
     def reflections_open(self) -> bool:
@@ -63,13 +88,11 @@ class AgreementAccess:
     def may(self, action: Action, section_key: str, phase: Phase, author_id: int,
             question_key: str | None = None) -> bool:
         """Whether the viewer may ``action`` content of ``section_key`` written in ``phase`` by ``author_id``."""
-        content = _content(self.agreement, self.template, self.both_reflected, section_key, phase,
-                           author_id == self.viewer.id, question_key)
-        return access.can(self.role, action, content)
+        return self._may(action, section_key, phase, author_id == self.viewer.id, question_key)
 
 
 @dataclass(frozen=True)
-class RecordAccess:
+class RecordAccess(_ReadsAgreement):
     """An agreement read as a document by someone outside the pair: the archive or the public.
 
     It answers :meth:`may` as :class:`AgreementAccess` does, so the answers and goals are read
@@ -81,19 +104,10 @@ class RecordAccess:
     template: Template
     reflected: frozenset[int] = frozenset()
 
-    @property
-    def status(self) -> AgreementStatus:
-        return derive_status(self.agreement)
-
-    @property
-    def both_reflected(self) -> bool:
-        return {self.agreement.superior_id, self.agreement.subordinate_id} <= self.reflected
-
     def may(self, action: Action, section_key: str, phase: Phase, author_id: int,
             question_key: str | None = None) -> bool:
-        content = _content(self.agreement, self.template, self.both_reflected, section_key, phase, False,
-                           question_key)
-        return access.can(self.role, action, content)
+        """Whether this record reader may ``action`` the content (never its author)."""
+        return self._may(action, section_key, phase, False, question_key)
 
 
 #: Whatever an agreement's content is read through: a leader of the pair, or a record reader.
@@ -101,21 +115,6 @@ Reader = AgreementAccess | RecordAccess
 
 #: The readers of an agreement that are not leaders.
 RECORD_ROLES = (Role.ARCHIVE, Role.PUBLIC)
-
-
-def _content(agreement: Agreement, template: Template, both_reflected: bool, section_key: str, phase: Phase,
-             author_is_viewer: bool, question_key: str | None) -> ContentContext:
-    return ContentContext(
-        section_key=section_key,
-        phase=phase,
-        author_is_viewer=author_is_viewer,
-        both_prepared=both_prepared(agreement),
-        followup_recorded=agreement.followup_recorded_at is not None,
-        development_shared=agreement.development_shared,
-        private_section=section_key in template.private_section_keys,
-        both_reflected=both_reflected,
-        personal=question_key is not None and question_key in template.personal_field_keys,
-    )
 
 
 def require_role(opened: AgreementAccess, role: Role) -> None:

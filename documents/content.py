@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement import access_log
 from agreement.access import Action, Role
+from agreement.errors import AccessDenied
 from agreement.answers import GOAL_FOLLOWUP_PREFIX, read_answers
 from agreement.goals import list_goals
 from agreement.opening import Reader
@@ -168,7 +169,7 @@ def variant_for(role: Role) -> DocumentVariant:
         return DocumentVariant.ARCHIVE
     if role is Role.PUBLIC:
         return DocumentVariant.INNSYN
-    raise PermissionError(f"a {role.value} gets no copy of an agreement")
+    raise AccessDenied(f"a {role.value} gets no copy of an agreement")
 
 
 def _moment(localise: Localise, moment: datetime) -> str:
