@@ -139,6 +139,32 @@ class Settings:
     # The scheduler runs retention and idle clearing once a night, at this local hour, when on.
     retention_nightly: bool = _env("LEDERAVTALE_RETENTION_NIGHTLY", False, _boolean, "true or false")
     retention_hour: int = _env("LEDERAVTALE_RETENTION_HOUR", 3, _hour, "a whole number from 0 to 23")
+    # Microsoft Graph: the base addresses (sovereign clouds, tests), and an extra CA for both (a TLS-inspecting proxy).
+    graph_url: str = _env("LEDERAVTALE_GRAPH_URL", "https://graph.microsoft.com/v1.0")
+    login_url: str = _env("LEDERAVTALE_LOGIN_URL", "https://login.microsoftonline.com")
+    graph_ca_file: str = _env("LEDERAVTALE_GRAPH_CA_FILE", "")
+    # Graph's credentials default to the bot's own app registration (see ``graph_tenant`` and the others).
+    graph_tenant_id: str = _env("LEDERAVTALE_GRAPH_TENANT_ID", "")
+    graph_client_id: str = _env("LEDERAVTALE_GRAPH_CLIENT_ID", "")
+    graph_client_secret: str = _env("LEDERAVTALE_GRAPH_CLIENT_SECRET", "", str, secret=True)
+    # The leader roster from Entra ID: the leaders' group (transitive members) and HR's.
+    leader_group_id: str = _env("LEDERAVTALE_LEADER_GROUP_ID", "")
+    hr_group_id: str = _env("LEDERAVTALE_HR_GROUP_ID", "")
+    leader_sync_nightly: bool = _env("LEDERAVTALE_LEADER_SYNC_NIGHTLY", False, _boolean, "true or false")
+    leader_sync_hour: int = _env("LEDERAVTALE_LEADER_SYNC_HOUR", 2, _hour, "a whole number from 0 to 23")
+    # Installing the Teams app for a leader the bot cannot reach; unset: on when Graph is configured.
+    proactive_install: bool | None = _env("LEDERAVTALE_PROACTIVE_INSTALL", None, _boolean, "true or false")
+    #: The Teams app manifest's id (defaults to the bot's app id, as ``lederavtale teams-package`` writes it).
+    teams_app_id: str = _env("LEDERAVTALE_TEAMS_APP_ID", "")
+    #: The app's id in the tenant's app catalogue; looked up by the manifest's id when not set.
+    teams_app_catalog_id: str = _env("LEDERAVTALE_TEAMS_APP_CATALOG_ID", "")
+    #: The Bot Connector address for a conversation the bot learnt from Graph rather than from Teams.
+    teams_service_url: str = _env("LEDERAVTALE_TEAMS_SERVICE_URL", "https://smba.trafficmanager.net/teams/")
+    #: How long an install waits for Teams' installation update before fetching the chat itself.
+    install_wait_seconds: float = _env("LEDERAVTALE_INSTALL_WAIT_SECONDS", 10.0, float, "a number")
+    # The planned conversation as a Teams meeting in both calendars; unset: on when Graph is configured.
+    calendar_meetings: bool | None = _env("LEDERAVTALE_CALENDAR_MEETINGS", None, _boolean, "true or false")
+    meeting_minutes: int = _env("LEDERAVTALE_MEETING_MINUTES", 60, _positive, "a whole number above 0")
 
     @property
     def local_mode(self) -> bool:
@@ -154,6 +180,46 @@ class Settings:
     def link_base_url(self) -> str:
         """The address a single-use link starts with (no trailing slash)."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def graph_tenant(self) -> str:
+        """The tenant Graph's token is for: its own setting, else the bot's."""
+        return self.graph_tenant_id or self.app_tenant_id
+
+    @property
+    def graph_client(self) -> str:
+        """The app registration Graph is called as: its own setting, else the bot's."""
+        return self.graph_client_id or self.app_id
+
+    @property
+    def graph_secret(self) -> str:
+        """The client secret for Graph: its own setting, else the bot's password."""
+        return self.graph_client_secret or self.app_password
+
+    @property
+    def uses_managed_identity(self) -> bool:
+        """Graph tokens come from the user-assigned managed identity (no secret of Graph's own)."""
+        return self.app_type == "UserAssignedMSI" and not self.graph_client_secret
+
+    @property
+    def graph_configured(self) -> bool:
+        """Whether the bot can call Microsoft Graph: a tenant, a client and a secret or a managed identity."""
+        return bool(self.graph_tenant and self.graph_client and (self.graph_secret or self.uses_managed_identity))
+
+    @property
+    def install_enabled(self) -> bool:
+        """Install the Teams app for unreachable leaders: as set, else whenever Graph is configured."""
+        return self.graph_configured and self.proactive_install is not False
+
+    @property
+    def meetings_enabled(self) -> bool:
+        """Put the planned conversation in the calendars: as set, else whenever Graph is configured."""
+        return self.graph_configured and self.calendar_meetings is not False
+
+    @property
+    def teams_manifest_id(self) -> str:
+        """The Teams app's manifest id, which the tenant's catalogue knows it by."""
+        return self.teams_app_id or self.app_id
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -61,6 +61,8 @@ class Leader(Base):
     superior_id: Mapped[int | None] = mapped_column(ForeignKey("leaders.id"), index=True)
     is_hr_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: When the leader left the roster (the file or Entra ID no longer has them); None while in it.
+    left_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -84,6 +86,10 @@ class Agreement(Base):
     subordinate_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     meeting_at: Mapped[datetime | None] = mapped_column()
+    #: The planned conversation as an event in the superior's calendar (Microsoft Graph), when made.
+    meeting_event_id: Mapped[str | None] = mapped_column(String(300))
+    #: Whose calendar holds that event: the organizer's Entra object id.
+    meeting_event_organizer_id: Mapped[str | None] = mapped_column(String(100))
     superior_prepared_at: Mapped[datetime | None] = mapped_column()
     subordinate_prepared_at: Mapped[datetime | None] = mapped_column()
     filled_at: Mapped[datetime | None] = mapped_column()
@@ -402,3 +408,30 @@ class AccessLogEntry(Base):
     section_key: Mapped[str | None] = mapped_column(String(100))
 
     reader: Mapped[Leader | None] = relationship()
+
+
+class AppInstallation(Base):
+    """The bot's attempt to install its Teams app for a leader it could not reach (Microsoft Graph)."""
+
+    __tablename__ = "app_installations"
+
+    leader_id: Mapped[int] = mapped_column(ForeignKey("leaders.id"), primary_key=True)
+    #: "installed", "blocked" (a policy or Teams refused it: it stays so until HR acts) or "failed".
+    status: Mapped[str] = mapped_column(String(20))
+    #: Why it is blocked or failed, in Graph's words (never personal content), for HR.
+    reason: Mapped[str | None] = mapped_column(String(300))
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    installed_at: Mapped[datetime | None] = mapped_column()
+
+
+class LeaderSyncRun(Base):
+    """The nightly leader sync's claim: one row per night, so that one process of several runs it."""
+
+    __tablename__ = "leader_sync_runs"
+
+    night: Mapped[date] = mapped_column(Date, primary_key=True)
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    #: What the night did, as counts (or the refusal's problem count).
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
