@@ -52,6 +52,19 @@ async def plan_meeting(session: AsyncSession, opened: AgreementAccess, when: dat
     await flush(session)
 
 
+async def record_meeting_event(session: AsyncSession, opened: AgreementAccess, event_id: str,
+                               organizer_id: str) -> None:
+    """Keep the planned conversation's calendar event (and whose calendar holds it), so re-planning moves it."""
+    require_role(opened, Role.SUPERIOR)
+    if opened.agreement.meeting_at is None:
+        raise InvalidState("a calendar event belongs to a planned conversation")
+    if not event_id or not organizer_id:
+        raise ValueError("a calendar event needs its id and its organizer")
+    opened.agreement.meeting_event_id = event_id
+    opened.agreement.meeting_event_organizer_id = organizer_id
+    await flush(session)
+
+
 async def mark_prepared(session: AsyncSession, opened: AgreementAccess) -> Prepared:
     """Mark the viewer's own preparation as done."""
     require_pair(opened)

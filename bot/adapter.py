@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -26,9 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channel_auth import ChannelKeys, ChannelTokenValidator, KeyTimings
 from bot.connector_http import use_aiohttp
+from bot.installation import AppInstaller
 from bot.proactive import ProactiveSender
 from bot.settings import Settings
 from bot.turn import hold
+from graph.client import GraphClient
 
 logger = logging.getLogger(__name__)
 
@@ -191,12 +193,24 @@ class Outbound:
 
 @asynccontextmanager
 async def open_outbound(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], *, graph: GraphClient | None = None
 ) -> AsyncIterator[Outbound]:
-    """The one place the adapter, authentication and sender are built (web service, scheduler, commands)."""
+    """The one place the adapter, authentication and sender are built (web service, scheduler, commands).
+
+    With ``settings.install_enabled`` the sender installs the Teams app for leaders it cannot reach,
+    through ``graph`` or, when None, a Graph client of its own for as long as this is open.
+    """
     authentication = create_authentication(settings)
     adapter = TurnAdapter(authentication)
     try:
-        yield Outbound(adapter, authentication, ProactiveSender(adapter, settings, session_factory))
+        async with AsyncExitStack() as stack:
+            installer = None
+            if settings.install_enabled:
+                if graph is None:
+                    graph = await stack.enter_async_context(GraphClient(settings.graph_config()))
+                installer = AppInstaller(settings, session_factory, graph)
+            yield Outbound(
+                adapter, authentication, ProactiveSender(adapter, settings, session_factory, installer=installer)
+            )
     finally:
         await authentication.close()

@@ -31,10 +31,12 @@ class Kind(str, enum.Enum):
 
 
 class Subject(str, enum.Enum):
-    """What is offered: a leader's copy of one agreement, or a year's overview (HR's spreadsheet)."""
+    """What is offered: a leader's copy of one agreement, a year's overview (HR's spreadsheet), or a planned meeting (.ics)."""
 
     AGREEMENT = "agreement"
     OVERVIEW = "overview"
+    #: The planned conversation of one agreement as a calendar file, for the superior who planned it.
+    MEETING = "meeting"
 
 
 @dataclass(frozen=True)

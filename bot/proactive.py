@@ -26,6 +26,7 @@ from botbuilder.schema import Activity, ErrorResponseException
 from msrest.exceptions import ClientRequestError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.installation import AppInstaller
 from bot.settings import Settings
 from storage.conversation_refs import get_reference, mark_unreachable, to_reference
 
@@ -36,34 +37,74 @@ RETRY_WITH_BACKOFF = frozenset({412, 502, 503, 504})
 THROTTLED = 429
 #: Answers that mean the bot cannot reach this conversation any more.
 UNREACHABLE = frozenset({403, 404})
-#: The sender aims this much under the configured limits: requests spaced exactly at the limit
-#: reach Teams with scheduling jitter, and one that lands early is answered 429, which makes
-#: every send wait for its Retry-After (a second or more). The limiters also space the actual
-#: releases (see RateLimiter), so a small margin is enough.
-RATE_HEADROOM = 0.97
+#: The sender books its slots this much under the configured limits (see RateLimiter for the
+#: arithmetic): a booked spacing of ``1 / (0.99 x limit)`` leaves 1/0.99 - 1 = 10 ms of every
+#: 1-second window free for late wake-ups and jitter in transit, and costs 1% of the rate, so
+#: 10,000 reminders at 50/s take 202 s. The actual releases are never closer than ``1 / limit``.
+RATE_HEADROOM = 0.99
+#: The same for each conversation, whose few requests leave through the global queue and then the
+#: event loop: at 0.9 x 7/s the eighth request comes 1/0.9 - 1 = 111 ms after a second's window,
+#: room for that wait's jitter (1% left 10 ms, and a loaded machine put eight into one second).
+#: A conversation rarely gets more than one message a second, so the margin costs nothing.
+CONVERSATION_RATE_HEADROOM = 0.9
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
 
 
 class RateLimiter:
-    """Spaces events at least ``1 / rate`` seconds apart, allowing a burst of ``burst``.
+    """Releases events at booked slots ``1 / rate`` apart, allowing a burst of ``burst``.
 
-    A reservation (GCRA) limiter: each ``acquire`` books the next free slot, so waiting
-    callers are served in order and never exceed ``rate`` on average or ``burst`` at once.
-    Without a burst (``burst=1``) it also keeps the actual releases ``1 / rate`` apart: when the
-    event loop wakes several waiters late at once (a busy process), they go one interval after
-    another instead of together, as a bunch could exceed the service's limit in its window.
+    A reservation (GCRA) limiter: each ``acquire`` books the next free slot, ``start + k / rate``,
+    so waiting callers are served in order and never exceed ``rate`` on average or ``burst`` at
+    once. Slots follow the booking, not the previous actual release: a waiter that the event loop
+    wakes late does not push every later slot back, so lateness does not add up (spacing each
+    release from the previous one reached 45.7/s of 50).
+
+    Without a burst (``burst=1``) the actual releases are also kept at least ``1 / limit`` apart,
+    ``limit`` being the service's true limit (by default ``rate``): waiters woken late together go
+    one after another at the limit, not at once, and the schedule catches up at the slack between
+    ``limit`` and ``rate``. How many releases can fall in one 1-second window, with booked spacing
+    ``s = 1 / rate``, floor ``f = 1 / limit`` and the window's first release late by ``L`` after its
+    slot: release ``j + n`` is no earlier than its slot, ``L`` before which lies release ``j``, and
+    no earlier than ``n * f`` after release ``j``, so ``n + 1`` releases span at least
+    ``max(n * s - L, n * f)``. Hence at most ``min(ceil((1 + L) / s), ceil(1 / f))`` in the window:
+    on schedule (``L = 0``) ``ceil(rate)``, however late never more than ``limit``; and the
+    ``limit + 1``-th request comes at least ``max(limit * s - 1 - L, 0)`` after the window, the room
+    left for jitter between here and the service (10 ms at ``rate = 0.99 x limit`` on schedule).
+    A bunch late by ``D`` is caught up in ``D / (s - f)`` releases (0.2 ms each at 0.99: a 20 ms
+    stall takes 100, two seconds), and while it is, a window holds ``limit`` with no such room.
+    A pause (the service's ``Retry-After``) holds back every waiter, also those booked before it.
+
+    ``downstream`` is a limiter each caller acquires right after this one (the sender's global
+    limiter after a conversation's): this one then spaces the slots that limiter will hand out, as
+    those are when the requests leave. Spaced at its own releases instead, a conversation's requests
+    could be bunched by the wait in the global queue (eight in one second at 7/s).
     """
 
-    def __init__(self, rate: float, burst: int = 1, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep):
+    def __init__(
+        self,
+        rate: float,
+        burst: int = 1,
+        *,
+        limit: float | None = None,
+        downstream: RateLimiter | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ):
         if not rate > 0:
             raise ValueError(f"rate must be positive, not {rate!r}")
         if burst < 1:
             raise ValueError(f"burst must be at least 1, not {burst!r}")
+        if limit is not None and not limit >= rate:
+            raise ValueError(f"limit must be at least the rate {rate!r}, not {limit!r}")
         self.rate = float(rate)
         self.burst = int(burst)
+        self.limit = self.rate if limit is None else float(limit)
         self.interval = 1.0 / self.rate
+        #: The least time between two actual releases (none with a burst, which allows them together).
+        self.floor = 1.0 / self.limit if self.burst == 1 else 0.0
+        self._downstream = downstream
         self._clock = clock
         self._sleep = sleep
         self._next_free = float("-inf")
@@ -74,9 +115,8 @@ class RateLimiter:
         """Book the next slot and return how long to wait for it (0 if it is free now)."""
         now = self._clock()
         earliest = max(self._next_free, now - (self.burst - 1) * self.interval)
-        start = max(earliest, now)
         self._next_free = earliest + self.interval
-        return start - now
+        return max(earliest, self._last_release + self.floor, now) - now
 
     async def acquire(self) -> None:
         """Wait for the next slot."""
@@ -86,18 +126,21 @@ class RateLimiter:
         await self.release()
 
     async def release(self) -> None:
-        """Pass the gate after the booked slot: not during a pause, nor too close to the last one."""
-        spacing = self.interval if self.burst == 1 else 0.0
+        """Pass the gate after the booked slot: not during a pause, nor closer than the floor to the last one."""
         while True:  # no await between the check and the release: one waiter at a time passes
-            now = self._clock()
+            leaves = self._downstream.next_slot() if self._downstream else self._clock()
             # A pause also holds back the waiters that booked their slot before it began.
-            wait = max(self._last_release + spacing, self._paused_until) - now
+            wait = max(self._last_release + self.floor, self._paused_until) - leaves
             if wait <= 0:
-                self._last_release = now
-                if spacing:
-                    self._next_free = max(self._next_free, now + spacing)
+                self._last_release = leaves
                 return
-            await self._sleep(wait)
+            await self._sleep(wait)  # the downstream slot only moves later meanwhile: enough
+
+    def next_slot(self) -> float:
+        """The clock time of the slot an ``acquire`` now would get, without booking it."""
+        now = self._clock()
+        earliest = max(self._next_free, now - (self.burst - 1) * self.interval)
+        return max(earliest, self._last_release + self.floor, self._paused_until, now)
 
     def pause(self, seconds: float) -> None:
         """Hand out no slot for the next ``seconds`` (the service asked us to slow down)."""
@@ -107,16 +150,27 @@ class RateLimiter:
 
     def idle_since(self) -> float:
         """The clock time from which this limiter is back to a full burst (no bookings left)."""
-        return self._next_free + (self.burst - 1) * self.interval
+        return max(self._next_free + (self.burst - 1) * self.interval, self._last_release + self.floor)
 
 
 class KeyedRateLimiter:
-    """One :class:`RateLimiter` per key (e.g. per conversation), forgetting idle keys."""
+    """One :class:`RateLimiter` per key (e.g. per conversation), forgetting idle keys; ``downstream`` as there."""
 
-    def __init__(self, rate: float, burst: int = 1, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep):
-        RateLimiter(rate, burst)  # validates the arguments
+    def __init__(
+        self,
+        rate: float,
+        burst: int = 1,
+        *,
+        limit: float | None = None,
+        downstream: RateLimiter | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ):
+        RateLimiter(rate, burst, limit=limit)  # validates the arguments
         self.rate = rate
         self.burst = burst
+        self.limit = limit
+        self.downstream = downstream
         self._clock = clock
         self._sleep = sleep
         self._limiters: dict[str, RateLimiter] = {}
@@ -129,7 +183,10 @@ class KeyedRateLimiter:
         """Wait for the next slot of ``key``."""
         limiter = self._limiters.get(key)
         if limiter is None:
-            limiter = RateLimiter(self.rate, self.burst, clock=self._clock, sleep=self._sleep)
+            limiter = RateLimiter(
+                self.rate, self.burst, limit=self.limit, downstream=self.downstream,
+                clock=self._clock, sleep=self._sleep,
+            )
             self._limiters[key] = limiter
         self._acquires += 1
         if self._acquires % 1000 == 0:
@@ -214,6 +271,7 @@ class ProactiveSender:
         conversation_limiter: KeyedRateLimiter | None = None,
         rng: random.Random | None = None,
         sleep: Sleep = asyncio.sleep,
+        installer: AppInstaller | None = None,
     ) -> None:
         self._adapter = adapter
         self._app_id = settings.app_id
@@ -223,28 +281,49 @@ class ProactiveSender:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.max_retry_after = max_retry_after
-        self.global_limiter = global_limiter or RateLimiter(settings.send_rate_per_second * RATE_HEADROOM)
+        self.global_limiter = global_limiter or RateLimiter(
+            settings.send_rate_per_second * RATE_HEADROOM, limit=settings.send_rate_per_second
+        )
         self.conversation_limiter = conversation_limiter or KeyedRateLimiter(
-            settings.send_rate_per_conversation * RATE_HEADROOM
+            settings.send_rate_per_conversation * CONVERSATION_RATE_HEADROOM, limit=settings.send_rate_per_conversation,
+            downstream=self.global_limiter,
         )
         self._rng = rng or random.Random()
         self._sleep = sleep
+        #: Installs the Teams app for a leader without a working reference (None: they stay unreachable).
+        self.installer = installer
 
     async def send(self, leader_id: int, activity: Activity) -> SendResult:
-        """Send ``activity`` to the leader's stored conversation, with limits and retries."""
+        """Send ``activity`` to the leader's stored conversation, with limits and retries.
+
+        A leader without a working reference gets the Teams app installed first when there is an
+        installer; the activity is then sent once to the reference the install brought.
+        """
+        unreachable = None
         async with self._session_factory() as session:
             row = await get_reference(session, leader_id)
             if row is None:
-                logger.info("Leader %s has no conversation reference: unreachable", leader_id)
-                return SendResult(SendStatus.UNREACHABLE, error="no_reference")
-            if not row.reachable:
-                logger.info("Leader %s is marked unreachable (%s): not sent", leader_id, row.unreachable_reason)
-                return SendResult(SendStatus.UNREACHABLE, error=row.unreachable_reason or "unreachable")
-            try:
-                reference = to_reference(row)
-            except Exception:  # a corrupt stored reference must not stop other leaders' messages
-                logger.exception("Leader %s has an unreadable conversation reference", leader_id)
-                return SendResult(SendStatus.FAILED, error="bad_reference")
+                unreachable = "no_reference"
+            elif not row.reachable:
+                unreachable = row.unreachable_reason or "unreachable"
+            else:
+                try:
+                    reference = to_reference(row)
+                except Exception:  # a corrupt stored reference must not stop other leaders' messages
+                    logger.exception("Leader %s has an unreadable conversation reference", leader_id)
+                    return SendResult(SendStatus.FAILED, error="bad_reference")
+        if unreachable is not None:
+            if self.installer is None or not self.installer.installs_for(unreachable):
+                if row is None:
+                    logger.info("Leader %s has no conversation reference: unreachable", leader_id)
+                else:
+                    logger.info("Leader %s is marked unreachable (%s): not sent", leader_id, unreachable)
+                return SendResult(SendStatus.UNREACHABLE, error=unreachable)
+            # Outside the session above: the install waits for Teams, which stores the reference meanwhile.
+            reached = await self.installer.reach(leader_id)
+            if reached.reference is None:
+                return SendResult(SendStatus.UNREACHABLE, error=reached.reason)
+            reference = reached.reference
         conversation_id = reference.conversation.id if reference.conversation else None
         if not conversation_id or not reference.service_url:
             return SendResult(SendStatus.FAILED, error="bad_reference")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from graph.config import GraphConfig
 from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
 
 _APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
@@ -215,6 +216,21 @@ class Settings:
     def meetings_enabled(self) -> bool:
         """Put the planned conversation in the calendars: as set, else whenever Graph is configured."""
         return self.graph_configured and self.calendar_meetings is not False
+
+    def graph_config(self) -> GraphConfig | None:
+        """How to reach Microsoft Graph as this app, or None when Graph is not configured."""
+        if not self.graph_configured:
+            return None
+        return GraphConfig(
+            graph_url=self.graph_url,
+            login_url=self.login_url,
+            tenant_id=self.graph_tenant,
+            client_id=self.graph_client,
+            client_secret="" if self.uses_managed_identity else self.graph_secret,
+            # A user-assigned managed identity is named by its client id, which is the bot's app id.
+            managed_identity_client_id=self.graph_client if self.uses_managed_identity else None,
+            ca_file=self.graph_ca_file or None,
+        )
 
     @property
     def teams_manifest_id(self) -> str:

@@ -19,6 +19,7 @@ import aiohttp
 from botbuilder.core import MessageFactory, TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agreement.access import Role
 from agreement.errors import AccessDenied, NotFound
 from agreement.opening import open_agreement
 from bot import texts as bot_texts
@@ -28,10 +29,13 @@ from bot import one_time_tokens
 from bot.one_time_tokens import Kind, Outcome, Subject
 from dialogs.document_dialog import file_name
 from dialogs.flow import DialogDeps
+from dialogs.meeting_invitation import calendar_file, ics_file_name
 from dialogs.texts import common
 from dialogs.texts import document as texts
 from dialogs.texts import hr_overview as overview_texts
+from dialogs.texts import plan as plan_texts
 from documents import copies
+from documents.meeting_ics import CALENDAR
 from documents.overview_xlsx import XLSX
 from documents.overview_xlsx import file_name as overview_file_name
 
@@ -61,6 +65,9 @@ class DocumentHandout:
         """Make the leader's copy, record it, put it in their OneDrive and show it in the chat."""
         if "overview_year" in reply.context:
             await self._accept_overview(turn_context, reply)
+            return
+        if "meeting" in reply.context:
+            await self._accept_meeting(turn_context, reply)
             return
         async with self._session_factory() as session:
             try:
@@ -93,6 +100,8 @@ class DocumentHandout:
         """The copy behind a single-use link, made and recorded now; LinkGone when there is none."""
         async with self._session_factory() as session:
             claim = await one_time_tokens.claim(session, token, Kind.LINK, self._deps.clock())
+            if claim.outcome in (Outcome.USED, Outcome.EXPIRED) and claim.offer.subject_kind is Subject.MEETING:
+                raise LinkGone(410, plan_texts.ICS_GONE)
             if claim.outcome is Outcome.USED:
                 raise LinkGone(410, texts.LINK_USED)
             if claim.outcome is Outcome.EXPIRED:
@@ -110,6 +119,13 @@ class DocumentHandout:
                 await session.commit()
                 logger.info("Handed out the overview of %s to leader %s by link", offer.year, offer.owner)
                 return ServedFile(overview_file_name(offer.year), content, XLSX)
+            if offer.subject_kind is Subject.MEETING:
+                made = await self._meeting_file(session, offer.owner, offer.subject)
+                if made is None:
+                    raise LinkGone(410, plan_texts.ICS_GONE)
+                await session.commit()
+                logger.info("Handed out the meeting of agreement %s as .ics by link", offer.subject)
+                return ServedFile(*made, CALENDAR)
             try:
                 copy = await self._make(session, offer.owner, offer.subject)
             except NotHandedOut:
@@ -164,6 +180,52 @@ class DocumentHandout:
         await turn_context.send_activity(
             MessageFactory.attachment(file_info_attachment(reply.upload), overview_texts.HANDED_OUT))
 
+    async def _accept_meeting(self, turn_context: TurnContext, reply: ConsentReply) -> None:
+        """The planned conversation's .ics for the sender of an accept: taken once, made now, put in their OneDrive."""
+        token = reply.context.get("token")
+        async with self._session_factory() as session:
+            match = await identify_leader(turn_context, session)
+            if match is None:
+                await turn_context.send_activity(bot_texts.UNKNOWN_USER)
+                return
+            claim = await one_time_tokens.claim(session, token, Kind.CONSENT, self._deps.clock(),
+                                                owner=match.leader_id)
+            made = None
+            if claim.outcome is Outcome.CLAIMED and claim.offer.subject_kind is Subject.MEETING \
+                    and claim.offer.subject == reply.context.get("agreement_id"):
+                made = await self._meeting_file(session, match.leader_id, claim.offer.subject)
+            if made is None:
+                await session.rollback()
+                await turn_context.send_activity(
+                    plan_texts.ICS_NOT_YOURS if claim.outcome is Outcome.NOT_OWNER else plan_texts.ICS_GONE)
+                return
+            await session.commit()
+            try:
+                await upload(self._http, reply.upload.upload_url, made[1],
+                             timeout=self._deps.settings.upload_timeout_seconds)
+            except UploadFailed as failed:
+                logger.warning("Could not upload the meeting of agreement %s: %s", claim.offer.subject, failed)
+                if failed.refused:
+                    await one_time_tokens.give_back(session, token)
+                    await session.commit()
+                await turn_context.send_activity(plan_texts.ICS_UPLOAD_FAILED)
+                return
+        logger.info("Handed out the meeting of agreement %s as .ics", claim.offer.subject)
+        await turn_context.send_activity(
+            MessageFactory.attachment(file_info_attachment(reply.upload), plan_texts.ICS_HANDED_OUT))
+
+    async def _meeting_file(self, session: AsyncSession, leader_id: int,
+                            agreement_id: int) -> tuple[str, bytes] | None:
+        """The .ics name and content of a conversation ``leader_id`` still plans; None when they no longer do."""
+        try:
+            opened = await open_agreement(session, leader_id, agreement_id, require=Role.SUPERIOR)
+        except (AccessDenied, NotFound):
+            return None
+        if opened.agreement.meeting_at is None:
+            return None
+        content = await calendar_file(session, opened, self._deps.settings.meeting_minutes, self._deps.clock())
+        return ics_file_name(opened.agreement.subordinate), content
+
     async def _copy_for_sender(self, turn_context: TurnContext, session: AsyncSession,
                                reply: ConsentReply) -> copies.Copy:
         """The copy for the sender of an accept, if the card was made for them and is still good."""
@@ -173,7 +235,8 @@ class DocumentHandout:
         claim = await one_time_tokens.claim(session, reply.context.get("token"), Kind.CONSENT, self._deps.clock(),
                                             owner=match.leader_id)
         outcome = claim.outcome
-        if outcome is Outcome.CLAIMED and claim.offer.subject != reply.context.get("agreement_id"):
+        if outcome is Outcome.CLAIMED and (claim.offer.subject_kind is not Subject.AGREEMENT
+                                           or claim.offer.subject != reply.context.get("agreement_id")):
             outcome = Outcome.UNKNOWN
         if outcome is not Outcome.CLAIMED:
             logger.info("Refused an accepted file consent of leader %s (%s)", match.leader_id, outcome.value)

@@ -47,6 +47,7 @@ from bot.settings import Settings
 from bot.turn import TurnConflict, after_commit, turn_session
 from dialogs.cards.help import help_card
 from dialogs.cards.options import options_card
+from dialogs.meeting_invitation import MeetingCalendar
 from dialogs.next_steps import progress_text
 from dialogs.reply import REPLY, answer_refusal, normalise, options
 from dialogs.texts import common
@@ -100,6 +101,8 @@ class DialogDeps:
     settings: Settings
     notifier: Notifier
     clock: Callable[[], datetime]
+    #: The planned conversation in both calendars; None when that is off (the planner gets an .ics file).
+    meetings: MeetingCalendar | None = None
 
     def now(self) -> datetime:
         """Now in the service's time zone."""

@@ -38,6 +38,7 @@ from bot.turn import TurnRunner, turn_session
 from dialogs.document_handout import DocumentHandout
 from dialogs.flow import DialogDeps, set_leader
 from dialogs.main_dialog import MainDialog
+from dialogs.meeting_invitation import meeting_calendar
 from dialogs.welcome import welcome_activity
 from scheduler.service import ReminderScheduler
 from storage.db import create_engine, create_session_factory
@@ -84,6 +85,7 @@ def main_dialog(
         settings=settings,
         notifier=notifier,
         clock=partial(datetime.now, ZoneInfo(settings.timezone)),
+        meetings=meeting_calendar(settings),
     )
 
     async def greet(turn_context: TurnContext, match: LeaderMatch) -> None:

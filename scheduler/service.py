@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agreement.calendar import zone
 from bot.settings import Settings
+from graph.client import GraphClient
+from scheduler.leader_sync import LeaderSyncJob
 from scheduler.retention_job import RetentionJob
 from scheduler.sweep import Sender, Sweeper, SweepReport, instance_name
 
@@ -45,6 +47,7 @@ class ReminderScheduler:
         clock: Callable[[], datetime] = utc_now,
         *,
         concurrency: int | None = None,
+        graph: GraphClient | None = None,
     ) -> None:
         if settings.sweep_interval_seconds < 1:
             raise ValueError(f"the sweep interval must be at least 1 second, not {settings.sweep_interval_seconds}")
@@ -59,6 +62,10 @@ class ReminderScheduler:
         self.retention = RetentionJob(settings, session_factory, self.sweeper.instance_id) \
             if settings.retention_nightly else None
         self._retention_hour = settings.retention_hour
+        #: The leader sync from Entra ID once a night (LEDERAVTALE_LEADER_SYNC_NIGHTLY), claimed likewise.
+        self.leader_sync = LeaderSyncJob(settings, session_factory, self.sweeper.instance_id, graph) \
+            if settings.leader_sync_nightly else None
+        self._leader_sync_hour = settings.leader_sync_hour
         self._scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
@@ -87,6 +94,9 @@ class ReminderScheduler:
         if self.retention is not None:
             scheduler.add_job(self._timed_retention, "cron", hour=self._retention_hour, minute=0,
                               name="nightly retention", coalesce=True, max_instances=1, misfire_grace_time=3600)
+        if self.leader_sync is not None:
+            scheduler.add_job(self._timed_leader_sync, "cron", hour=self._leader_sync_hour, minute=0,
+                              name="nightly leader sync", coalesce=True, max_instances=1, misfire_grace_time=3600)
         scheduler.start()
         self._scheduler = scheduler
         logger.info("Reminder scheduler started: a sweep every %s seconds", self.interval_seconds)
@@ -123,6 +133,12 @@ class ReminderScheduler:
             await self.retention.run_night(self.clock())
         except Exception:  # logged; the claim stays, so tonight is not run twice; tomorrow runs afresh
             logger.exception("Nightly retention failed")
+
+    async def _timed_leader_sync(self) -> None:
+        try:
+            await self.leader_sync.run_night(self.clock())
+        except Exception:  # logged; the claim stays, so tonight is not run twice; tomorrow runs afresh
+            logger.exception("Nightly leader sync failed")
 
     async def _timed_sweep(self) -> None:
         try:

@@ -123,6 +123,19 @@ CLI_REASONS = {
     "http_403": "boten er fjernet, blokkert eller stengt av en administrator",
     "http_404": "samtalen finnes ikke lenger",
 }
+#: Why an install of the Teams app did not reach the leader ({reason} is Microsoft Graph's own words).
+CLI_INSTALL_REASONS = {
+    "blocked": "appen kan ikke installeres for dem, den er blokkert av en policy: {reason}",
+    "failed": "installasjonen av appen mislyktes: {reason}",
+    "app_not_in_catalog": "appen finnes ikke i organisasjonens appkatalog i Teams, så den kan ikke installeres",
+}
+#: Added to the reason when the app has not been (re)installed since: whether and when it will be.
+CLI_INSTALL_STATE = {
+    "pending": "og appen er ikke installert for dem ennå (det skjer ved neste påminnelse)",
+    "not_configured": "og appen installeres ikke for dem fordi Microsoft Graph ikke er satt opp",
+    "switched_off": "og automatisk installasjon av appen er slått av (LEDERAVTALE_PROACTIVE_INSTALL)",
+}
+CLI_REASON_AND_STATE = "{reason}, {state}"
 CLI_UNREACHABLE_HEADER = (
     "{count} ledere kan ikke nås av boten. Be dem åpne lederavtale-boten i Teams; "
     "da får de påminnelser igjen."

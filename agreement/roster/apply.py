@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib.resources import files
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ import storage
 from agreement.texts import roster as texts
 from agreement.roster.parse import parse_leaders_csv
 from agreement.roster.rows import CheckedRoster, LeaderRow
-from storage.models import Agreement, AgreementEvent, Answer, Goal, Leader
+from storage.models import Agreement, AgreementEvent, Answer, Goal, Leader, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,23 @@ class KeptAgreement:
         )
 
 
+@dataclass(frozen=True)
+class LeaderChange:
+    """One leader an import created, changed (``fields``) or marked as left, named for HR."""
+
+    leader: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PairChange:
+    """One agreement an import created, reactivated or moved (``old_superior`` then set)."""
+
+    subordinate: str
+    superior: str
+    old_superior: str | None = None
+
+
 @dataclass
 class ImportResult:
     """What an import did, for the operator's report."""
@@ -58,6 +76,11 @@ class ImportResult:
     agreements_reactivated: int = 0
     agreements_deactivated: int = 0
     kept_agreements: list[KeptAgreement] = field(default_factory=list)
+    new_leaders: list[LeaderChange] = field(default_factory=list)
+    changed_leaders: list[LeaderChange] = field(default_factory=list)
+    left_leaders: list[LeaderChange] = field(default_factory=list)
+    new_pairs: list[PairChange] = field(default_factory=list)
+    moved_pairs: list[PairChange] = field(default_factory=list)
 
     @property
     def changed_anything(self) -> bool:
@@ -95,6 +118,29 @@ class ImportResult:
         lines.extend(kept.describe() for kept in self.kept_agreements)
         return "\n".join(lines)
 
+    def changes(self) -> str:
+        """Each new, changed and left leader and each new and moved agreement, in Norwegian."""
+        lines = [texts.CHANGE_NEW_LEADER.format(leader=change.leader) for change in self.new_leaders]
+        lines.extend(
+            texts.CHANGE_CHANGED_LEADER.format(
+                leader=change.leader,
+                fields=texts.CHANGE_FIELD_SEPARATOR.join(texts.CHANGE_FIELD_LABELS[name] for name in change.fields),
+            )
+            for change in self.changed_leaders
+        )
+        lines.extend(texts.CHANGE_LEFT_LEADER.format(leader=change.leader) for change in self.left_leaders)
+        lines.extend(
+            texts.CHANGE_NEW_PAIR.format(subordinate=pair.subordinate, superior=pair.superior)
+            for pair in self.new_pairs
+        )
+        lines.extend(
+            texts.CHANGE_MOVED_PAIR.format(
+                subordinate=pair.subordinate, superior=pair.superior, old_superior=pair.old_superior
+            )
+            for pair in self.moved_pairs
+        )
+        return "\n".join(lines) if lines else texts.CHANGE_NOTHING
+
 
 _PROGRESS_COLUMNS = (
     "meeting_at",
@@ -110,6 +156,11 @@ _PROGRESS_COLUMNS = (
 )
 
 
+def _who(leader: Leader) -> str:
+    """A leader as the list of changes names them."""
+    return texts.PERSON.format(name=leader.name, email=leader.email)
+
+
 def _set(obj: object, attribute: str, value: object) -> bool:
     """Assign only when the value differs (no needless UPDATE or updated_at churn)."""
     if getattr(obj, attribute) == value:
@@ -121,8 +172,11 @@ def _set(obj: object, attribute: str, value: object) -> bool:
 class _Importer:
     """One import, applied inside one transaction."""
 
-    def __init__(self, session: AsyncSession, roster: CheckedRoster, year: int, template_id: str) -> None:
+    def __init__(
+        self, session: AsyncSession, roster: CheckedRoster, year: int, template_id: str, now: datetime
+    ) -> None:
         self.session = session
+        self.now = now
         self.rows = roster.rows
         self.year = year
         self.template_id = template_id
@@ -143,32 +197,37 @@ class _Importer:
         target_object_ids = self._target_object_ids(existing, row_for_leader)
 
         # Object ids are unique: release every id that moves before assigning any.
-        changed: set[int] = set()
+        changed: dict[int, list[str]] = {}
         for leader in existing:
             if leader.aad_object_id is not None and target_object_ids[leader.id] != leader.aad_object_id:
                 leader.aad_object_id = None
-                changed.add(leader.id)
+                changed.setdefault(leader.id, []).append("aad_object_id")
         if changed:
             await self.session.flush()
 
         for leader in existing:
             row = row_for_leader.get(leader.id)
-            if _set(leader, "aad_object_id", target_object_ids[leader.id]):
-                changed.add(leader.id)
+            if _set(leader, "aad_object_id", target_object_ids[leader.id]) and "aad_object_id" not in changed.get(
+                leader.id, ()
+            ):
+                changed.setdefault(leader.id, []).append("aad_object_id")
             if row is None:
                 if leader.active:
                     leader.active = False
+                    leader.left_at = self.now
                     self.result.leaders_deactivated += 1
+                    self.result.left_leaders.append(LeaderChange(_who(leader)))
                 continue
-            updates = (
-                _set(leader, "name", row.name),
-                _set(leader, "email", row.email),
-                _set(leader, "unit", row.unit),
-                _set(leader, "is_hr_admin", row.is_hr_admin),
-                _set(leader, "active", True),
-            )
-            if any(updates):
-                changed.add(leader.id)
+            _set(leader, "left_at", None)  # back in the roster; "active" says so
+            for attribute, value in (
+                ("name", row.name),
+                ("email", row.email),
+                ("unit", row.unit),
+                ("is_hr_admin", row.is_hr_admin),
+                ("active", True),
+            ):
+                if _set(leader, attribute, value):
+                    changed.setdefault(leader.id, []).append(attribute)
 
         for row in self.rows:
             leader = matched.get(row.email)
@@ -183,6 +242,7 @@ class _Importer:
                 )
                 self.session.add(leader)
                 self.result.leaders_created += 1
+                self.result.new_leaders.append(LeaderChange(_who(leader)))
             self.leader_for_email[row.email] = leader
         await self.session.flush()
 
@@ -190,12 +250,15 @@ class _Importer:
             leader = self.leader_for_email[row.email]
             superior_id = self.leader_for_email[row.superior_email].id if row.superior_email else None
             if _set(leader, "superior_id", superior_id) and row.email in matched:
-                changed.add(leader.id)
+                changed.setdefault(leader.id, []).append("superior_id")
         await self.session.flush()
 
-        changed_in_file = {leader.id for leader in matched.values()} & changed
+        changed_in_file = [leader for leader in matched.values() if leader.id in changed]
         self.result.leaders_updated = len(changed_in_file)
         self.result.leaders_unchanged = len(matched) - len(changed_in_file)
+        self.result.changed_leaders = [
+            LeaderChange(_who(leader), tuple(changed[leader.id])) for leader in changed_in_file
+        ]
         self.leaders_by_id = {leader.id: leader for leader in existing}
         self.leaders_by_id.update({leader.id: leader for leader in self.leader_for_email.values()})
 
@@ -263,12 +326,17 @@ class _Importer:
                     )
                 )
                 self.result.agreements_created += 1
+                self.result.new_pairs.append(self._pair(subordinate_id, superior))
             elif agreement.superior_id == superior.id:
                 if _set(agreement, "active", True):
                     self.result.agreements_reactivated += 1
+                    self.result.new_pairs.append(self._pair(subordinate_id, superior))
                 else:
                     self.result.agreements_unchanged += 1
             elif not has_content(agreement):
+                self.result.moved_pairs.append(
+                    self._pair(subordinate_id, superior, self.leaders_by_id[agreement.superior_id])
+                )
                 self._record_superior_change(agreement, superior.id, moved=True)
                 agreement.superior_id = superior.id
                 agreement.active = True
@@ -285,6 +353,13 @@ class _Importer:
                 agreement.active = False
                 self.result.agreements_deactivated += 1
         await self.session.flush()
+
+    def _pair(self, subordinate_id: int, superior: Leader, old_superior: Leader | None = None) -> PairChange:
+        return PairChange(
+            subordinate=_who(self.leaders_by_id[subordinate_id]),
+            superior=_who(superior),
+            old_superior=_who(old_superior) if old_superior is not None else None,
+        )
 
     def _keep(
         self, agreement: Agreement, new_superior: Leader | None, last_change: dict[int, AgreementEvent]
@@ -348,11 +423,24 @@ class _Importer:
 
 
 async def apply_roster(
-    session_factory: async_sessionmaker[AsyncSession], roster: CheckedRoster, year: int, template_id: str
+    session_factory: async_sessionmaker[AsyncSession],
+    roster: CheckedRoster,
+    year: int,
+    template_id: str,
+    *,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Make the leaders and the year's agreements what the roster says, in one transaction."""
+    """Make the leaders and the year's agreements what the roster says, in one transaction.
+
+    A dry run applies the roster the same way and rolls it back: the result says what would change.
+    """
+    if dry_run:
+        async with session_factory() as session:
+            result = await _Importer(session, roster, year, template_id, utcnow()).run()
+            await session.rollback()
+        return result
     async with session_factory.begin() as session:
-        result = await _Importer(session, roster, year, template_id).run()
+        result = await _Importer(session, roster, year, template_id, utcnow()).run()
     logger.info(
         "Leader import for %s: leaders %d created, %d updated, %d unchanged, %d deactivated; "
         "agreements %d created, %d unchanged, %d moved, %d reactivated, %d deactivated, %d kept",

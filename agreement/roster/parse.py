@@ -237,6 +237,7 @@ def _parse_row(
     # A row with problems is still returned so that the hierarchy checks can look at it.
     row = LeaderRow(
         line=line,
+        source=texts.FILE_LINE.format(line=line),
         name=values["name"],
         email=email,
         aad_object_id=values.get("aad_object_id") or None,

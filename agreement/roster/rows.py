@@ -9,9 +9,14 @@ from agreement.texts import roster as texts
 
 @dataclass(frozen=True)
 class LeaderRow:
-    """One leader as HR gave it, e-mails normalised (stripped, lower-case)."""
+    """One leader as HR gave it, e-mails normalised (stripped, lower-case).
+
+    ``line`` orders the rows and their problems (the file's line, or the person's place in the
+    directory); ``source`` names where the row came from in problems ("Linje 7", or the person).
+    """
 
     line: int
+    source: str
     name: str
     email: str
     aad_object_id: str | None
@@ -48,10 +53,10 @@ def problem(line: int | None, template: str, **values: object) -> Problem:
 
 
 class RosterRefused(ValueError):
-    """The roster was refused whole; ``problems`` lists every problem found, by line."""
+    """The roster was refused whole; ``problems`` lists every problem found, in the source's order."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], heading: str = texts.REFUSED) -> None:
         self.problems = sorted(problems, key=lambda found: found.line or 0)
-        lines = [texts.REFUSED.format(count=len(self.problems))]
+        lines = [heading.format(count=len(self.problems))]
         lines.extend(f"- {found.message}" for found in self.problems)
         super().__init__("\n".join(lines))

@@ -31,6 +31,7 @@ from agreement.calendar import (
     set_calendar,
 )
 from bot.adapter import open_outbound
+from bot.installation import NOT_IN_CATALOG
 from bot.settings import Settings
 from lederavtale.commands import texts as cli_texts
 from lederavtale.commands.common import (
@@ -46,7 +47,7 @@ from scheduler.planner import Message, RetryPolicy, Snapshot, as_utc
 from scheduler.service import ReminderScheduler
 from scheduler.sweep import SweepReport, Sweeper, plan_due
 from storage.db import open_database
-from storage.models import Agreement, ConversationRef, Leader, ReminderLog, ReminderStatus
+from storage.models import Agreement, AppInstallation, ConversationRef, Leader, ReminderLog, ReminderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -227,8 +228,10 @@ async def unreachable_command(args: argparse.Namespace, settings: Settings) -> i
             rows = (
                 await session.execute(
                     select(Leader.id, Leader.name, Leader.email, ConversationRef.reachable,
-                           ConversationRef.unreachable_reason, ConversationRef.unreachable_at)
+                           ConversationRef.unreachable_reason, ConversationRef.unreachable_at,
+                           AppInstallation.status, AppInstallation.reason, AppInstallation.attempted_at)
                     .outerjoin(ConversationRef, ConversationRef.leader_id == Leader.id)
+                    .outerjoin(AppInstallation, AppInstallation.leader_id == Leader.id)
                     .where(Leader.active.is_(True))
                     .order_by(Leader.name, Leader.id)
                 )
@@ -239,10 +242,20 @@ async def unreachable_command(args: argparse.Namespace, settings: Settings) -> i
             ).all():
                 missed[recipient_id] = missed.get(recipient_id, 0) + 1
     table = [texts.CLI_UNREACHABLE_COLUMNS]
-    for leader_id, name, email, reachable, reason, since in rows:
+    for leader_id, name, email, reachable, reason, since, install_status, install_reason, attempted_at in rows:
         if reachable:
             continue
-        why = texts.CLI_REASONS.get(reason or "no_reference", reason or "")
+        if install_status in ("blocked", "failed") and (
+            install_status == "blocked" or since is None or as_utc(attempted_at) >= as_utc(since)
+        ):
+            # The latest install attempt came after the bot lost the leader: it says why they are still lost.
+            key = NOT_IN_CATALOG if install_reason == NOT_IN_CATALOG else install_status
+            why = texts.CLI_INSTALL_REASONS[key].format(reason=install_reason or "-")
+        else:
+            why = texts.CLI_REASON_AND_STATE.format(
+                reason=texts.CLI_REASONS.get(reason or "no_reference", reason or ""),
+                state=texts.CLI_INSTALL_STATE[_install_state(settings)],
+            )
         when = as_utc(since).astimezone(zone).strftime("%d.%m.%Y") if since else "-"
         table.append((f"{name} [{leader_id}]", email, why, when, str(missed.get(leader_id, 0))))
     if len(table) == 1:
@@ -250,6 +263,13 @@ async def unreachable_command(args: argparse.Namespace, settings: Settings) -> i
         return 0
     write_result(f"{texts.CLI_UNREACHABLE_HEADER.format(count=len(table) - 1)}\n{_table(table)}")
     return 0
+
+
+def _install_state(settings: Settings) -> str:
+    """Whether the bot installs its app for unreachable leaders, and if not, why."""
+    if settings.install_enabled:
+        return "pending"
+    return "switched_off" if settings.graph_configured else "not_configured"
 
 
 async def calendar_show_command(args: argparse.Namespace, settings: Settings) -> int:

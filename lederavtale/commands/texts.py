@@ -50,6 +50,8 @@ DB_UPGRADE_HELP = "kjør alle databasemigreringer (gjøres også ved hver oppsta
 LEADERS_HELP = "ledernes hierarki"
 LEADERS_IMPORT_HELP = "importer ledere fra en CSV-fil og opprett årets lederavtaler"
 LEADERS_FILE_HELP = "CSV-fil: name, email, aad_object_id, unit, superior_email, hr_admin"
+LEADERS_SYNC_HELP = "hent ledere fra Entra ID (LEDERAVTALE_LEADER_GROUP_ID) og opprett årets lederavtaler"
+LEADERS_DRY_RUN_HELP = "bare vis hva som ville blitt endret"
 DEMO_HELP = "last inn demokommunen (brukerne i Agents Playground), med fjorårets avtaler signert og fulgt opp"
 
 STATUS_HELP = "status for årets lederavtaler (aldri innholdet)"

@@ -517,6 +517,7 @@ async def test_a_leader_who_left_keeps_a_started_agreement(session_factory: asyn
     ]
     assert (await _agreements(session_factory))[frode.id].active is True
     assert (await _leaders(session_factory))["f@example.com"].active is False
+    assert (await _leaders(session_factory))["f@example.com"].left_at is not None
 
 
 async def test_a_leader_back_in_the_file_is_reactivated(session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -528,6 +529,7 @@ async def test_a_leader_back_in_the_file_is_reactivated(session_factory: async_s
     assert (result.leaders_updated, result.agreements_reactivated, result.agreements_created) == (1, 1, 0)
     frode = (await _leaders(session_factory))["f@example.com"]
     assert frode.active is True
+    assert frode.left_at is None
     assert (await _agreements(session_factory))[frode.id].active is True
 
 
@@ -616,7 +618,7 @@ async def test_demo_loads_with_alex_as_megans_superior(session_factory: async_se
 
 
 def _row(line: int, email: str, superior: str | None) -> LeaderRow:
-    return LeaderRow(line, email.split("@")[0], email, None, "U", superior, False)
+    return LeaderRow(line, f"Linje {line}", email.split("@")[0], email, None, "U", superior, False)
 
 
 def test_rows_from_elsewhere_are_refused_naming_every_circle() -> None:

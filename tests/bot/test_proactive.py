@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
+import heapq
 import random
 import time
 from collections.abc import AsyncIterator
@@ -157,11 +159,168 @@ async def test_a_paused_limiter_hands_out_no_slot_until_the_pause_ends() -> None
     assert clock.sleeps[-1] == pytest.approx(0.1)
 
 
+class VirtualTime:
+    """A clock and sleep for many concurrent waiters: time jumps to the next wake-up, woken ``late(n)`` after it."""
+
+    def __init__(self, late=lambda n: 0.0) -> None:
+        self.now = 1000.0
+        self.late = late
+        self._sleepers: list[tuple[float, int, asyncio.Future]] = []
+        self._seq = 0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self._seq += 1
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + seconds + self.late(self._seq), self._seq, future))
+        await future
+
+    async def run(self, *coroutines) -> None:
+        """Run the coroutines to the end in virtual time."""
+        tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
+        while True:
+            for _ in range(5):  # let every woken task run up to its next sleep
+                await asyncio.sleep(0)
+            if all(task.done() for task in tasks):
+                break
+            wake, _seq, future = heapq.heappop(self._sleepers)
+            self.now = max(self.now, wake)
+            future.set_result(None)
+        for task in tasks:
+            task.result()
+
+
+def most_in_one_second(stamps: list[float]) -> int:
+    """The most stamps in any window [t, t + 1 s) (a nanosecond less, for sums of float spacings)."""
+    stamps = sorted(stamps)
+    return max(bisect.bisect_left(stamps, at + 1.0 - 1e-9) - index for index, at in enumerate(stamps))
+
+
+async def workers_sending(limiter: RateLimiter, clock: VirtualTime, workers: int, each: int) -> list[float]:
+    """``workers`` callers acquiring ``each`` slots one after another; the release times."""
+    releases: list[float] = []
+
+    async def worker() -> None:
+        for _ in range(each):
+            await limiter.acquire()
+            releases.append(clock.now)
+
+    await clock.run(*(worker() for _ in range(workers)))
+    return releases
+
+
+async def test_a_late_wake_up_does_not_push_later_slots_back() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(9, limit=10, clock=clock, sleep=clock.sleep)
+    slots = [limiter.reserve() for _ in range(3)]
+    assert [round(slot, 6) for slot in slots] == [0.0, round(1 / 9, 6), round(2 / 9, 6)]
+    released = []
+    for slot in slots:
+        clock.now = max(clock.now, 1000.0 + slot + 0.005)  # every waiter wakes 5 ms after its slot
+        await limiter.release()
+        released.append(clock.now - 1000.0)
+    assert released == pytest.approx([0.005, 1 / 9 + 0.005, 2 / 9 + 0.005])
+    assert clock.sleeps == []  # none waited for its predecessor: the lateness did not add up
+    assert limiter.reserve() == pytest.approx(3 / 9 - released[-1])  # the fourth slot is still the booked one
+
+
+async def test_a_late_bunch_goes_at_the_true_limit_and_the_schedule_catches_up() -> None:
+    late = {3: 0.3, 40: 0.25, 41: 0.25, 42: 0.25}  # the event loop was busy: some wake-ups come very late
+    clock = VirtualTime(late=lambda n: late.get(n, 0.0))
+    limiter = RateLimiter(49.5, limit=50, clock=clock, sleep=clock.sleep)
+    releases = await workers_sending(limiter, clock, workers=10, each=100)
+    assert len(releases) == 1000
+    gaps = [b - a for a, b in zip(releases, releases[1:])]
+    assert min(gaps) >= 0.02 - 1e-9  # never two releases closer than 1/limit
+    assert most_in_one_second(releases) <= 50  # however late the bunch, never above the limit in any second
+    # Each late waiter's slot went unused and the next ones were pushed to the floor: at the slack of
+    # 1/49.5 - 1/50 s a release the schedule catches up, and the last release is on its booked slot.
+    assert releases[-1] - releases[0] == pytest.approx(999 / 49.5, abs=1e-6)
+
+
+async def test_the_long_run_average_is_the_booked_rate_despite_late_wake_ups() -> None:
+    rng = random.Random(3)
+    clock = VirtualTime(late=lambda n: rng.uniform(0.0, 0.0005))
+    limiter = RateLimiter(49.5, limit=50, clock=clock, sleep=clock.sleep)
+    releases = await workers_sending(limiter, clock, workers=10, each=200)
+    rate = (len(releases) - 1) / (releases[-1] - releases[0])
+    assert rate == pytest.approx(49.5, rel=0.002)  # spacing from the last release: 1 / (1/49.5 + 0.25 ms) = 48.9/s
+    assert most_in_one_second(releases) <= 50
+
+
+async def test_a_pause_holds_back_everyone_then_the_rate_resumes() -> None:
+    clock = VirtualTime(late=lambda n: 0.002)
+    limiter = RateLimiter(49.5, limit=50, clock=clock, sleep=clock.sleep)
+    releases: list[float] = []
+    paused: list[float] = []
+
+    async def worker(n: int) -> None:
+        for round_ in range(30):
+            await limiter.acquire()
+            releases.append(clock.now)
+            if n == 0 and round_ == 5:
+                limiter.pause(1.0)  # a 429 with Retry-After: 1, while the nine others hold booked slots
+                paused.append(clock.now)
+
+    await clock.run(*(worker(n) for n in range(10)))
+    [paused_at] = paused
+    assert len(releases) == 300
+    assert [at for at in releases if paused_at < at < paused_at + 1.0] == []  # nobody passed during the pause
+    assert min(at for at in releases if at > paused_at) == pytest.approx(paused_at + 1.0, abs=0.003)
+    assert min(b - a for a, b in zip(releases, releases[1:])) >= 0.02 - 1e-9
+    assert most_in_one_second(releases) <= 50
+
+
+async def test_the_per_conversation_limiter_holds_seven_a_second() -> None:
+    clock = VirtualTime(late=lambda n: 0.01 * (n % 2))
+    limiter = KeyedRateLimiter(7 * 0.99, limit=7, clock=clock, sleep=clock.sleep)
+    releases: dict[str, list[float]] = {"a": [], "b": []}
+
+    async def sender(key: str) -> None:
+        await limiter.acquire(key)
+        releases[key].append(clock.now)
+
+    await clock.run(*(sender(key) for key in ("a", "b") for _ in range(40)))
+    assert all(most_in_one_second(stamps) <= 7 for stamps in releases.values())
+    assert most_in_one_second(releases["a"] + releases["b"]) > 7  # the keys are limited separately
+
+
+async def conversation_posts(downstream: bool) -> dict[str, list[float]]:
+    """Ten notices at once to each of five conversations, through both limiters as the sender takes them."""
+    clock = VirtualTime(late=lambda n: 0.001 * (n % 3))
+    everyone = RateLimiter(49.5, limit=50, clock=clock, sleep=clock.sleep)
+    conversations = KeyedRateLimiter(
+        7 * 0.99, limit=7, downstream=everyone if downstream else None, clock=clock, sleep=clock.sleep
+    )
+    posts: dict[str, list[float]] = {f"conv-{n}": [] for n in range(5)}
+
+    async def send(key: str) -> None:
+        await conversations.acquire(key)
+        await everyone.acquire()
+        posts[key].append(clock.now)
+
+    await clock.run(*(send(key) for _ in range(10) for key in posts))
+    return posts
+
+
+async def test_a_conversations_requests_are_spaced_where_they_leave_the_global_queue() -> None:
+    posts = await conversation_posts(downstream=True)
+    assert all(len(stamps) == 10 for stamps in posts.values())
+    assert max(most_in_one_second(stamps) for stamps in posts.values()) <= 7
+    # Spaced where they leave the conversation's limiter, the wait in the global queue bunches them.
+    bunched = await conversation_posts(downstream=False)
+    assert max(most_in_one_second(stamps) for stamps in bunched.values()) > 7
+
+
 async def test_rate_limiter_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="rate must be positive"):
         RateLimiter(0)
     with pytest.raises(ValueError, match="burst"):
         RateLimiter(5, burst=0)
+    with pytest.raises(ValueError, match="limit must be at least"):
+        RateLimiter(5, limit=4)
 
 
 async def test_keyed_limiter_limits_each_key_separately_and_forgets_idle_keys() -> None:

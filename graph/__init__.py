@@ -1,0 +1,1 @@
+"""A thin Microsoft Graph client on aiohttp with msal tokens; imports nothing else of ours."""
