@@ -7,6 +7,7 @@ the caller: a dialog turn commits its changes together with the dialog position 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -16,9 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agreement import access
 from agreement.access import Action, ContentContext, Role
-from agreement.errors import AccessDenied, ConcurrentChange, NotFound
+from agreement.errors import AccessDenied, AgreementError, ConcurrentChange, NotFound
 from agreement.status import AgreementStatus, both_prepared, derive_status, is_signed
-from agreement.template import Template, load_template
+from agreement.template import Template, TemplateError, load_template
 from storage.models import Agreement, AgreementEvent, Leader, Phase
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,51 @@ async def open_agreement_status(
         raise AccessDenied(f"leader {viewer_id} may not see agreement {agreement_id}")
     reflected = (await reflected_by(session, [agreement])).get(agreement.id, frozenset())
     return AgreementAccess(agreement, viewer, role, load_template(agreement.template_id), reflected)
+
+
+async def open_agreements(
+    session: AsyncSession, requests: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], AgreementAccess | AgreementError | TemplateError]:
+    """Many (viewer id, agreement id) as :func:`open_agreement` opens each, in two round trips.
+
+    What cannot be opened maps to the error :func:`open_agreement` refuses it with (a viewer
+    outside the pair is refused without looking them up: the pair may open it, nobody else).
+    """
+    ids = {agreement_id for _viewer_id, agreement_id in requests}
+    rows = (
+        await session.scalars(
+            select(Agreement)
+            .where(Agreement.id.in_(ids), Agreement.active.is_(True))
+            .options(joinedload(Agreement.superior), joinedload(Agreement.subordinate))
+        )
+    ).unique().all()
+    agreements = {row.id: row for row in rows}
+    reflected = await reflected_by(session, list(rows))
+    opened: dict[tuple[int, int], AgreementAccess | AgreementError | TemplateError] = {}
+    for viewer_id, agreement_id in requests:
+        agreement = agreements.get(agreement_id)
+        if agreement is None:
+            opened[viewer_id, agreement_id] = NotFound(f"agreement {agreement_id}")
+            continue
+        if viewer_id == agreement.superior_id:
+            viewer, role = agreement.superior, Role.SUPERIOR
+        elif viewer_id == agreement.subordinate_id:
+            viewer, role = agreement.subordinate, Role.SUBORDINATE
+        else:
+            opened[viewer_id, agreement_id] = AccessDenied("only the two leaders of the agreement may do this")
+            continue
+        if not viewer.active:
+            opened[viewer_id, agreement_id] = NotFound(f"leader {viewer_id}")
+            continue
+        try:
+            template = load_template(agreement.template_id)
+        except TemplateError as exc:
+            opened[viewer_id, agreement_id] = exc
+            continue
+        opened[viewer_id, agreement_id] = AgreementAccess(
+            agreement, viewer, role, template, reflected.get(agreement.id, frozenset())
+        )
+    return opened
 
 
 async def open_record(session: AsyncSession, agreement_id: int, role: Role) -> RecordAccess:

@@ -154,7 +154,8 @@ class GraphClient:
                 token = await self._credentials.refresh()
                 refreshed = True
                 continue
-            logger.warning("Graph %s -> %s %s", call, status, code)
+            # 404 and 409 are answers the callers expect (no manager, already installed), not trouble.
+            logger.log(logging.INFO if status in (404, 409) else logging.WARNING, "Graph %s -> %s %s", call, status, code)
             if status in (401, 403):
                 raise GraphPermissionError(call, status, code, message, permission=permission)
             if status == 404:

@@ -19,7 +19,7 @@ from agreement.opening import open_agreement, open_agreement_status
 from agreement.status import AgreementStatus
 from storage.models import Phase
 from tests.e2e.conftest import Stack
-from tests.e2e.ui import Chat
+from tests.e2e.ui import BOT_MESSAGE, Chat
 
 pytestmark = pytest.mark.browser
 
@@ -177,14 +177,18 @@ def test_superior_and_subordinate_from_kickoff_to_signed(stack: Stack, superior:
     superior.shot("plan card")
     told = subordinate.count()
     day = meeting_day()
-    superior.plan(day, "10:00", "Ledersamtalen med Megan Bowen er satt til")
+    # Without Microsoft Graph (as here) the meeting is offered as a calendar file beside the confirmation.
+    superior.plan(day, "10:00", "Ledersamtalen med Megan Bowen er satt til", "Legg ledersamtalen i kalenderen")
     superior.shot("planned")
     subordinate.wait_for(told, "Alex Wilber har satt opp ledersamtalen deres til")
     subordinate.shot("told about the meeting")
     assert status(stack, alex, agreement_id) is AgreementStatus.PLANLAGT
 
     # Both prepare, each in their own Playground, through the cards.
-    superior.click("Forbered deg", "Forberedelse til ledersamtalen med Megan Bowen", "Gå til spørsmålene")
+    confirmation = superior.page.locator(f"{BOT_MESSAGE} .ac-adaptiveCard").filter(
+        has_text="Ledersamtalen med Megan Bowen er satt til").last
+    superior.click("Forbered deg", "Forberedelse til ledersamtalen med Megan Bowen", "Gå til spørsmålene",
+                   card=confirmation)
     superior.shot("preparation starts")
     prepare(superior, "Alex")
 

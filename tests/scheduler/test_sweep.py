@@ -18,7 +18,7 @@ from bot import actions
 from scheduler import texts
 from scheduler.planner import Kind, Message, PlannedItem
 from scheduler.service import ReminderScheduler
-from scheduler.sweep import Sweeper, claim
+from scheduler.sweep import FINISH_BATCH, Sweeper, claim
 from storage.conversation_refs import get_reference, save_reference
 from storage.models import Agreement, Goal, GoalAction, Phase, ReminderLog, ReminderStatus
 from tests.scheduler.conftest import make_sender, seed_demo, seed_superiors
@@ -331,3 +331,47 @@ async def test_two_schedulers_on_one_postgresql_send_each_reminder_once(postgres
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_outcomes_recorded_in_batches_are_all_recorded_by_the_end_of_the_sweep(
+    session_factory, adapter, connector
+) -> None:
+    superiors = await seed_superiors(session_factory, connector, FINISH_BATCH + 12)
+    blocked = set(superiors[::10])
+    for leader in blocked:
+        connector.fail_conversation(f"conv-{leader}", 403)
+    sweeper = Sweeper(SETTINGS, session_factory, make_sender(adapter, session_factory), instance_id="batch")
+    report = await sweeper.run(at(date(2025, 1, 10), 9, 5))
+    assert (report.sent, report.unreachable) == (len(superiors) - len(blocked), len(blocked))
+    rows = await log_rows(session_factory)
+    assert {row.recipient_id: row.status for row in rows} == {
+        n: ReminderStatus.UNREACHABLE if n in blocked else ReminderStatus.SENT for n in superiors
+    }
+    assert all(row.attempts == 1 for row in rows)
+    assert all(row.sent_at is not None for row in rows if row.status is ReminderStatus.SENT)
+    assert all(row.sent_at is None and row.error == "http_403" for row in rows if row.recipient_id in blocked)
+
+
+async def test_a_sweep_stopped_while_sending_records_what_it_sent_and_leaves_the_rest(
+    session_factory, adapter, connector
+) -> None:
+    superiors = await seed_superiors(session_factory, connector, 6)
+    now = at(date(2025, 1, 10), 9, 5)
+    first = Sweeper(SETTINGS, session_factory, make_sender(adapter, session_factory), instance_id="first", concurrency=1)
+    connector.delay_next(0.0)
+    connector.delay_next(2.0)  # the second message is on its way when the sweep is stopped
+    stopping = asyncio.create_task(first.run(now))
+    await connector.wait_for(2)
+    stopping.cancel()
+    await asyncio.gather(stopping, return_exceptions=True)
+    rows = {row.recipient_id: row for row in await log_rows(session_factory)}
+    # The message answered is recorded as sent though no batch of outcomes was due yet; the one
+    # in flight is uncertain; nothing else was claimed.
+    assert sorted((row.status, row.attempts) for row in rows.values()) == [
+        (ReminderStatus.CLAIMED, 1), (ReminderStatus.SENT, 1)
+    ]
+    # A later sweep sends the rest, and nothing twice.
+    report = await Sweeper(SETTINGS, session_factory, make_sender(adapter, session_factory)).run(now + timedelta(minutes=1))
+    assert report.sent == len(superiors) - len(rows)
+    await asyncio.sleep(2.1)
+    assert sorted(connector.conversation_counts().values()) == [1] * len(superiors)
