@@ -29,6 +29,7 @@ from bot import one_time_tokens
 from bot.one_time_tokens import Kind, Outcome, Subject
 from dialogs.document_dialog import file_name
 from dialogs.flow import DialogDeps
+from dialogs.hr_overview import spreadsheet_for
 from dialogs.meeting_invitation import calendar_file, ics_file_name
 from dialogs.texts import common
 from dialogs.texts import document as texts
@@ -110,9 +111,6 @@ class DocumentHandout:
                 raise LinkGone(404, bot_texts.LINK_UNKNOWN)
             offer = claim.offer
             if offer.subject_kind is Subject.OVERVIEW:
-                # Imported here: dialogs.hr_overview builds on the main dialog's neighbours.
-                from dialogs.hr_overview import spreadsheet_for
-
                 content = await spreadsheet_for(session, self._deps, offer.owner, offer.year)
                 if content is None:
                     raise LinkGone(410, overview_texts.NO_LONGER)
@@ -141,8 +139,6 @@ class DocumentHandout:
         Nothing is recorded beside the offer being taken: the spreadsheet holds status and dates,
         which the leader sees in the overview card anyway (the access log is for content).
         """
-        from dialogs.hr_overview import spreadsheet_for
-
         token = reply.context.get("token")
         async with self._session_factory() as session:
             match = await identify_leader(turn_context, session)

@@ -9,12 +9,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agreement.roster.apply import ImportResult, apply_roster
@@ -25,6 +23,7 @@ from bot.settings import Settings
 from graph.client import GraphClient
 from graph.directory import group_users
 from graph.errors import GraphError
+from scheduler.nightly import claim_night, finish_night
 from storage.models import LeaderSyncRun
 
 logger = logging.getLogger(__name__)
@@ -63,18 +62,6 @@ async def sync_leaders(
     return await apply_roster(session_factory, roster, year, default_template_id_for_year(year), dry_run=dry_run)
 
 
-async def claim_night(session_factory: async_sessionmaker[AsyncSession], night: date, claimant: str,
-                      now: datetime) -> bool:
-    """Claim ``night``'s sync; False if another process has it."""
-    try:
-        async with session_factory() as session, session.begin():
-            session.add(LeaderSyncRun(night=night, claimed_by=claimant[:200], claimed_at=now, summary={}))
-    except IntegrityError:
-        logger.info("The leader sync for %s is run by another process", night)
-        return False
-    return True
-
-
 class LeaderSyncJob:
     """The leader sync, once a night across every process sharing the database."""
 
@@ -91,12 +78,10 @@ class LeaderSyncJob:
         """Run tonight's sync if no other process has; its summary, or None when another has it."""
         local = now.astimezone(self.zone)
         night = local.date()
-        if not await claim_night(self.session_factory, night, self.claimant, now):
+        if not await claim_night(self.session_factory, LeaderSyncRun, night, self.claimant, now):
             return None
         summary = await self._sync(local.year)
-        async with self.session_factory() as session, session.begin():
-            await session.execute(update(LeaderSyncRun).where(LeaderSyncRun.night == night)
-                                  .values(finished_at=now, summary=summary))
+        await finish_night(self.session_factory, LeaderSyncRun, night, now, summary)
         return summary
 
     async def _sync(self, year: int) -> dict[str, Any]:

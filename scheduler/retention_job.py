@@ -10,30 +10,17 @@ it or runs ``lederavtale retention --force --reason``.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agreement.retention import RetentionReport, run_retention
 from bot.settings import Settings
+from scheduler.nightly import claim_night, finish_night
 from storage.models import RetentionRun
 
 logger = logging.getLogger(__name__)
-
-
-async def claim_night(session_factory: async_sessionmaker[AsyncSession], night: date, claimant: str,
-                      now: datetime) -> bool:
-    """Claim ``night``'s run; False if another process has it."""
-    try:
-        async with session_factory() as session, session.begin():
-            session.add(RetentionRun(night=night, claimed_by=claimant[:200], claimed_at=now, summary={}))
-    except IntegrityError:
-        logger.info("Retention for %s is run by another process", night)
-        return False
-    return True
 
 
 class RetentionJob:
@@ -48,13 +35,11 @@ class RetentionJob:
     async def run_night(self, now: datetime) -> RetentionReport | None:
         """Run tonight's retention if no other process has; None when another has it."""
         night = now.astimezone(self.zone).date()
-        if not await claim_night(self.session_factory, night, self.claimant, now):
+        if not await claim_night(self.session_factory, RetentionRun, night, self.claimant, now):
             return None
         report = await run_retention(
             self.session_factory, now, self.zone, retention_years=self.settings.retention_years,
             idle_days=self.settings.dialog_idle_days, run_by=self.claimant,
         )
-        async with self.session_factory() as session, session.begin():
-            await session.execute(update(RetentionRun).where(RetentionRun.night == night)
-                                  .values(finished_at=now, summary=report.summary()))
+        await finish_night(self.session_factory, RetentionRun, night, now, report.summary())
         return report

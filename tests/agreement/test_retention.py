@@ -16,7 +16,8 @@ from bot.settings import Settings
 from dialogs.main_dialog import MainDialog
 from dialogs.texts import preparation as ptexts
 from lederavtale.commands.retention import format_report
-from scheduler.retention_job import RetentionJob, claim_night
+from scheduler.nightly import claim_night
+from scheduler.retention_job import RetentionJob
 from storage import bot_state
 from storage.models import (
     Agreement,
@@ -244,7 +245,7 @@ async def test_two_runs_at_once_record_each_agreement_once(session_factory, year
 
 
 async def test_two_claims_of_one_night_at_once(session_factory, frozen) -> None:
-    results = await asyncio.gather(*(claim_night(session_factory, date(2026, 6, 1), f"p{n}", NOW) for n in range(4)))
+    results = await asyncio.gather(*(claim_night(session_factory, RetentionRun, date(2026, 6, 1), f"p{n}", NOW) for n in range(4)))
     assert sorted(results) == [False, False, False, True]
 
 
