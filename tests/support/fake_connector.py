@@ -25,6 +25,7 @@ class Recorded:
 
     conversation_id: str
     activity: dict[str, Any]
+    #: When it arrived (time.monotonic), as the rate limit counted it.
     at: float
     authorization: str | None
 
@@ -166,10 +167,9 @@ class FakeConnector:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def _rate_exceeded(self) -> bool:
+    def _rate_exceeded(self, now: float) -> bool:
         if not self.rate_limit_per_second:
             return False
-        now = time.monotonic()
         while self._window and now - self._window[0] >= 1.0:
             self._window.popleft()
         if len(self._window) >= self.rate_limit_per_second:
@@ -193,8 +193,9 @@ class FakeConnector:
 
     async def _post_activity(self, request: web.Request) -> web.Response:
         self.requests += 1
+        arrived = time.monotonic()  # when the rate limit counts it, and the time it is recorded with
         conversation_id = request.match_info["conversation_id"]
-        if self._rate_exceeded():
+        if self._rate_exceeded(arrived):
             self.rejected_for_rate += 1
             return web.json_response(
                 {"error": {"code": "TooManyRequests"}}, status=429, headers={"Retry-After": "1"}
@@ -207,7 +208,7 @@ class FakeConnector:
                 headers=failure.headers,
             )
         activity = await request.json()
-        recorded = Recorded(conversation_id, activity, time.monotonic(), request.headers.get("Authorization"))
+        recorded = Recorded(conversation_id, activity, arrived, request.headers.get("Authorization"))
         self.activities.append(recorded)
         self._changed.set()
         if self.on_activity is not None:
