@@ -72,6 +72,9 @@ class OverviewRow:
     followup_recorded_at: datetime | None
     superior_followup_confirmed_at: datetime | None
     subordinate_followup_confirmed_at: datetime | None
+    #: False for a leader who has left (no longer in the roster): the agreement stays, marked so.
+    superior_active: bool = True
+    subordinate_active: bool = True
 
     @property
     def prepared(self) -> bool:
@@ -125,6 +128,8 @@ class Unreachable:
     name: str
     #: "no reference" (the leader never opened the bot) or the stored reason.
     reason: str | None
+    #: False for a leader who has left.
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,7 @@ def _rows_query(year: int) -> tuple[Select, type[Leader]]:
             Agreement.filled_at, Agreement.superior_signed_at, Agreement.subordinate_signed_at,
             Agreement.followup_recorded_at, Agreement.superior_followup_confirmed_at,
             Agreement.subordinate_followup_confirmed_at,
+            superior.active.label("superior_active"), subordinate.active.label("subordinate_active"),
         )
         .join(superior, Agreement.superior_id == superior.id)
         .join(subordinate, Agreement.subordinate_id == subordinate.id)
@@ -236,7 +242,7 @@ async def scope_of(session: AsyncSession, leader_id: int, year: int) -> Scope | 
 
 def unreachable_query(leader_ids: set[int]) -> Select:
     return (
-        select(Leader.id, Leader.name, ConversationRef.reachable, ConversationRef.unreachable_reason)
+        select(Leader.id, Leader.name, Leader.active, ConversationRef.reachable, ConversationRef.unreachable_reason)
         .outerjoin(ConversationRef, ConversationRef.leader_id == Leader.id)
         .where(Leader.id.in_(sorted(leader_ids)),
                or_(ConversationRef.leader_id.is_(None), ConversationRef.reachable.is_(False)))
@@ -250,7 +256,7 @@ async def unreachable_leaders(session: AsyncSession, leader_ids: set[int]) -> li
         return []
     result = await session.execute(unreachable_query(leader_ids))
     return [
-        Unreachable(row.id, row.name, None if row.reachable is None else (row.unreachable_reason or ""))
+        Unreachable(row.id, row.name, None if row.reachable is None else (row.unreachable_reason or ""), row.active)
         for row in result
     ]
 

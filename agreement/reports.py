@@ -28,6 +28,9 @@ class StatusRow:
     meeting_at: datetime | None
     superior_signed_at: datetime | None
     subordinate_signed_at: datetime | None
+    #: False for a leader who has left (no longer in the roster): the agreement stays, marked so.
+    superior_active: bool = True
+    subordinate_active: bool = True
 
 
 async def status_rows(session: AsyncSession, year: int) -> list[StatusRow]:
@@ -54,6 +57,8 @@ async def status_rows(session: AsyncSession, year: int) -> list[StatusRow]:
             meeting_at=agreement.meeting_at,
             superior_signed_at=agreement.superior_signed_at,
             subordinate_signed_at=agreement.subordinate_signed_at,
+            superior_active=sup.active,
+            subordinate_active=sub.active,
         )
         for agreement, sup, sub in rows
     ]

@@ -19,6 +19,8 @@ HEADERS = (
 )
 UNIT_HEADERS = ("Enhet", "Avtaler", "Planlagt", "Forberedt", "Signert", "Oppfølging gjennomført")
 OVERDUE = {"q1": "Ikke signert innen fristen", "followup": "Ikke fulgt opp innen fristen"}
+#: The name of a leader who has left (their agreement for the year stays).
+LEFT = "{name} (sluttet)"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -37,11 +39,16 @@ def table_rows(overview: Overview, zone: ZoneInfo) -> list[tuple]:
     rows: list[tuple] = []
     for row in overview.rows:
         rows.append((
-            row.agreement_id, row.year, row.unit, row.superior_name, row.subordinate_name, row.status.label,
+            row.agreement_id, row.year, row.unit, _name(row.superior_name, row.superior_active),
+            _name(row.subordinate_name, row.subordinate_active), row.status.label,
             *(_local(moment, zone) for moment in _dates(row)),
             overdue.get(row.agreement_id, ""),
         ))
     return rows
+
+
+def _name(name: str, active: bool) -> str:
+    return name if active else LEFT.format(name=name)
 
 
 def _dates(row: OverviewRow) -> tuple[datetime | None, ...]:

@@ -23,6 +23,10 @@ def _listed(lines: list[str], empty: str) -> list[str]:
     return shown
 
 
+def _name(name: str, active: bool) -> str:
+    return name if active else texts.LEFT.format(name=name)
+
+
 def overview_card(overview: Overview, *, chart_uri: str | None, chart_alt: str | None) -> dict:
     hr = overview.scope.kind is ScopeKind.HR
     title = (texts.TITLE_HR if hr else texts.TITLE_LINE).format(year=overview.year)
@@ -51,12 +55,14 @@ def overview_card(overview: Overview, *, chart_uri: str | None, chart_alt: str |
     for item in overview.overdue:
         line = texts.OVERDUE_Q1 if item.deadline == "q1" else texts.OVERDUE_FOLLOWUP
         deadline = overview.q1_deadline if item.deadline == "q1" else overview.followup_deadline
-        overdue.append(line.format(subordinate=item.row.subordinate_name, superior=item.row.superior_name,
+        overdue.append(line.format(subordinate=_name(item.row.subordinate_name, item.row.subordinate_active),
+                                   superior=_name(item.row.superior_name, item.row.superior_active),
                                    deadline=f"{deadline:%d.%m.%Y}"))
     body.append(bullets(_listed(overdue, texts.OVERDUE_NONE)))
     body.append(text(texts.UNREACHABLE, bold=True, spacing="Medium"))
     body.append(bullets(_listed([
-        (texts.UNREACHABLE_NO_REF if leader.reason is None else texts.UNREACHABLE_MARKED).format(name=leader.name)
+        (texts.UNREACHABLE_NO_REF if leader.reason is None else texts.UNREACHABLE_MARKED).format(
+            name=_name(leader.name, leader.active))
         for leader in overview.unreachable
     ], texts.UNREACHABLE_NONE)))
     buttons = [submit(texts.DOWNLOAD, actions.submit_data(actions.OVERVIEW_XLSX, year=overview.year))]

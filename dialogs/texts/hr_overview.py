@@ -21,6 +21,8 @@ OVERDUE = "Forfalt"
 OVERDUE_NONE = "Ingen avtaler er forfalt."
 OVERDUE_Q1 = "{subordinate} (leder: {superior}): ikke signert innen {deadline}"
 OVERDUE_FOLLOWUP = "{subordinate} (leder: {superior}): ikke fulgt opp innen {deadline}"
+#: The name of a leader who has left (their agreement for the year stays).
+LEFT = "{name} (sluttet)"
 UNREACHABLE = "Ledere boten ikke når"
 UNREACHABLE_NONE = "Boten når alle lederne i avtalene."
 UNREACHABLE_NO_REF = "{name}: har ikke åpnet boten i Teams"

@@ -32,6 +32,10 @@ def _signed(row: StatusRow) -> str:
     return texts.STATUS_NONE_YET
 
 
+def _name(name: str, active: bool) -> str:
+    return name if active else texts.STATUS_LEFT.format(name=name)
+
+
 def format_status(rows: list[StatusRow], year: int, zone: ZoneInfo) -> str:
     """A plain table of status rows followed by a count per status."""
     if not rows:
@@ -40,7 +44,8 @@ def format_status(rows: list[StatusRow], year: int, zone: ZoneInfo) -> str:
     lines = [header]
     for row in rows:
         lines.append(
-            (row.superior_name, row.subordinate_name, row.unit, row.status.label,
+            (_name(row.superior_name, row.superior_active), _name(row.subordinate_name, row.subordinate_active),
+             row.unit, row.status.label,
              _when(row.meeting_at, zone), _signed(row))
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]

@@ -97,6 +97,8 @@ STATUS_COLUMNS = ("Overordnet leder", "Underordnet leder", "Enhet", "Status", "M
 STATUS_SIGNED_BOTH = "begge"
 STATUS_SIGNED_ONE = "én av to"
 STATUS_NONE_YET = "-"
+#: The name of a leader who has left (their agreement for the year stays).
+STATUS_LEFT = "{name} (sluttet)"
 
 TEAMS_PACKAGE_REFUSED = "Teams-pakken ble ikke laget: {error}"
 TEAMS_PACKAGE_UNWRITABLE = "Kunne ikke skrive {file}: {reason}"
