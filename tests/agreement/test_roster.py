@@ -10,7 +10,8 @@ from agreement.roster.apply import DEMO_CSV, ImportResult, apply_roster, import_
 from agreement.roster.hierarchy import check_roster
 from agreement.roster.parse import parse_leaders_csv
 from agreement.roster.rows import LeaderRow, Problem, RosterRefused
-from storage.models import Agreement, AgreementEvent, Answer, Base, Leader, Phase
+from storage.models import Agreement, AgreementEvent, Answer, Leader, Phase
+from tests.support.database import dump_tables
 
 YEAR = 2024
 TEMPLATE = "lederavtale-2023"
@@ -375,15 +376,6 @@ def _file(lines: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def _dump(session_factory: async_sessionmaker[AsyncSession]) -> dict[str, list[tuple]]:
-    async with session_factory() as session:
-        dump = {}
-        for table in Base.metadata.sorted_tables:
-            result = await session.execute(select(table).order_by(*table.primary_key.columns))
-            dump[table.name] = [tuple(row) for row in result.all()]
-        return dump
-
-
 async def _leaders(session_factory: async_sessionmaker[AsyncSession]) -> dict[str, Leader]:
     async with session_factory() as session:
         return {leader.email: leader for leader in (await session.scalars(select(Leader))).all()}
@@ -421,11 +413,11 @@ async def test_import_creates_leaders_and_agreements(session_factory: async_sess
 
 async def test_reimporting_the_same_file_changes_nothing(session_factory: async_sessionmaker[AsyncSession]) -> None:
     await import_leaders(session_factory, _file(BASE), YEAR, TEMPLATE)
-    before = await _dump(session_factory)
+    before = await dump_tables(session_factory)
 
     result = await import_leaders(session_factory, _file(BASE), YEAR, TEMPLATE)
 
-    assert await _dump(session_factory) == before
+    assert await dump_tables(session_factory) == before
     assert result.changed_anything is False
     assert (result.leaders_unchanged, result.agreements_unchanged) == (6, 5)
     assert result.kept_agreements == []
@@ -494,9 +486,9 @@ async def test_a_changed_file_updates_without_duplicates(session_factory: async_
         (agreements[dina.id].id, "superior_changed", True),
     ]
 
-    before = await _dump(session_factory)
+    before = await dump_tables(session_factory)
     again = await import_leaders(session_factory, _file(changed), YEAR, TEMPLATE)
-    assert await _dump(session_factory) == before
+    assert await dump_tables(session_factory) == before
     assert again.changed_anything is False
     assert [k.agreement_id for k in again.kept_agreements] == [kept.agreement_id]
 
@@ -565,14 +557,14 @@ async def test_a_refused_import_leaves_the_database_unchanged(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     await import_leaders(session_factory, _file(BASE), YEAR, TEMPLATE)
-    before = await _dump(session_factory)
+    before = await dump_tables(session_factory)
     bad = [*BASE[:3], "Ny;ny@example.com;;Skole;ukjent@example.com;nei"]
 
     with pytest.raises(RosterRefused) as caught:
         await import_leaders(session_factory, _file(bad), YEAR, TEMPLATE)
 
     assert _lines(caught.value.problems) == [4]
-    assert await _dump(session_factory) == before
+    assert await dump_tables(session_factory) == before
 
 
 async def test_another_year_gets_its_own_agreements(session_factory: async_sessionmaker[AsyncSession]) -> None:

@@ -13,8 +13,10 @@ from bot.settings import Settings
 from graph.client import GraphClient
 from scheduler.leader_sync import LeaderSyncJob, sync_leaders
 from storage.db import create_engine, create_session_factory
-from storage.models import Agreement, Base, Leader, LeaderSyncRun
+from storage.models import Agreement, Leader, LeaderSyncRun
+from tests.support.database import dump_tables
 from tests.support.fake_graph import FakeGraph
+
 
 YEAR = 2026
 TEMPLATE = "lederavtale-2023"
@@ -86,15 +88,6 @@ async def _roster(session_factory: async_sessionmaker[AsyncSession]) -> tuple[se
     )
 
 
-async def _dump(session_factory: async_sessionmaker[AsyncSession]) -> dict[str, list[tuple]]:
-    async with session_factory() as session:
-        dump = {}
-        for table in Base.metadata.sorted_tables:
-            result = await session.execute(select(table).order_by(*table.primary_key.columns))
-            dump[table.name] = [tuple(row) for row in result.all()]
-        return dump
-
-
 async def test_a_three_level_hierarchy_over_pages_becomes_what_the_csv_gives(
     session_factory, client, settings, graph: FakeGraph, sqlite_url: str
 ) -> None:
@@ -111,10 +104,10 @@ async def test_a_three_level_hierarchy_over_pages_becomes_what_the_csv_gives(
     finally:
         await engine.dispose()
 
-    before = await _dump(session_factory)
+    before = await dump_tables(session_factory)
     again = await _sync(session_factory, client, settings)
     assert again.changed_anything is False
-    assert await _dump(session_factory) == before
+    assert await dump_tables(session_factory) == before
 
 
 async def test_a_changed_manager_moves_the_pair(session_factory, client, settings, graph: FakeGraph) -> None:
@@ -133,7 +126,7 @@ async def test_a_cycle_or_an_outside_manager_refuses_the_whole_sync_naming_peopl
     session_factory, client, settings, graph: FakeGraph
 ) -> None:
     await _sync(session_factory, client, settings)
-    before = await _dump(session_factory)
+    before = await dump_tables(session_factory)
     graph.set_manager("oid-sjef", "oid-carl")  # Sjef → Carl → Anne → Sjef
     graph.add_user("oid-ola", "Ola Utenfor", "ola@example.com")
     graph.set_manager("oid-frode", "oid-ola")
@@ -151,7 +144,7 @@ async def test_a_cycle_or_an_outside_manager_refuses_the_whole_sync_naming_peopl
         "Ola Utenfor (ola@example.com) er ikke med i ledergruppen. Legg lederen til i gruppen, eller rett "
         "opp lederen til Frode Fjell i Entra ID.",
     ]
-    assert await _dump(session_factory) == before
+    assert await dump_tables(session_factory) == before
 
 
 async def test_throttling_is_waited_out(session_factory, client, settings, graph: FakeGraph) -> None:
@@ -171,11 +164,11 @@ async def test_a_dry_run_shows_the_changes_writes_nothing_and_agrees_with_the_ru
     graph.remove_user("oid-frode")
     graph.add_user("oid-eva", "Eva Ny", "eva@example.com", manager_id="oid-bente")
     graph.add_group("under", [id for id, *_ in PEOPLE[1:5]] + ["oid-eva"])
-    before = await _dump(session_factory)
+    before = await dump_tables(session_factory)
 
     preview = await _sync(session_factory, client, settings, dry_run=True)
 
-    assert await _dump(session_factory) == before
+    assert await dump_tables(session_factory) == before
     assert preview.changes().splitlines() == [
         "Ny leder: Eva Ny (eva@example.com)",
         "Endret leder: Anne Nyttnavn (anne@example.com) (navn, enhet)",
@@ -184,7 +177,7 @@ async def test_a_dry_run_shows_the_changes_writes_nothing_and_agrees_with_the_ru
     ]
     applied = await _sync(session_factory, client, settings)
     assert applied == preview
-    assert await _dump(session_factory) != before
+    assert await dump_tables(session_factory) != before
 
 
 async def test_a_leader_who_left_is_marked_and_keeps_a_started_agreement(
