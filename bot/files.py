@@ -21,12 +21,13 @@ from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
-from botbuilder.core import TurnContext
-from botbuilder.schema import Attachment
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.schema import Activity, Attachment
 from botbuilder.schema.teams import FileConsentCard, FileConsentCardResponse, FileInfoCard, FileUploadInfo
 from msrest.exceptions import DeserializationError
 
 from bot import texts
+from bot.cards import card, heading, open_url, text, to_activity
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,20 @@ def consent_attachment(name: str, size: int, description: str, context: dict[str
     card = FileConsentCard(description=description, size_in_bytes=size, accept_context=context,
                            decline_context=context)
     return Attachment(content_type=CONSENT_CARD, name=safe_file_name(name), content=card)
+
+
+def consent_offer(name: str, size: int, description: str, context: dict[str, Any], summary: str) -> Activity:
+    """A file offered through Teams' file consent card (accepted or declined as a ``fileConsent`` invoke)."""
+    activity = MessageFactory.attachment(consent_attachment(name, size, description, context))
+    activity.summary = summary
+    return activity
+
+
+def link_offer(base_url: str, token: str, title: str, link_text: str, button: str) -> Activity:
+    """A file offered as a card with a button to its single-use link (:func:`serve_link`)."""
+    content = card([heading(title, size="Medium"), text(link_text)],
+                   [open_url(button, base_url + LINK_ROUTE.format(token=token))], fallback=title)
+    return to_activity(content, summary=title)
 
 
 def file_info_attachment(upload: FileUploadInfo) -> Attachment:

@@ -9,14 +9,12 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 from functools import partial
 
-from botbuilder.core import MessageFactory
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.opening import AgreementAccess
 from bot import one_time_tokens
-from bot.cards import card, heading, open_url, text, to_activity
-from bot.files import LINK_ROUTE, consent_attachment
+from bot.files import consent_offer, link_offer
 from bot.one_time_tokens import Kind
 from bot.settings import FILE_CONSENT
 from dialogs.flow import DialogDeps, FlowDialog
@@ -48,17 +46,13 @@ class DocumentDialog(FlowDialog):
         token, opened = await self.change(step, partial(self._issue, Kind.CONSENT if consent else Kind.LINK))
         year = opened.agreement.year
         if consent:
-            size = await self.read(step, self._size)
-            description = texts.CONSENT_DESCRIPTION.format(year=year, other=opened.other.name)
-            context = {"agreement_id": opened.agreement.id, "token": token}
-            activity = MessageFactory.attachment(consent_attachment(file_name(year, opened.agreement.subordinate.name), size, description, context))
-            activity.summary = texts.CONSENT_SUMMARY
+            activity = consent_offer(
+                file_name(year, opened.agreement.subordinate.name), await self.read(step, self._size),
+                texts.CONSENT_DESCRIPTION.format(year=year, other=opened.other.name),
+                {"agreement_id": opened.agreement.id, "token": token}, texts.CONSENT_SUMMARY)
         else:
-            url = settings.link_base_url + LINK_ROUTE.format(token=token)
-            content = card([heading(texts.LINK_TITLE.format(year=year), size="Medium"),
-                            text(texts.LINK_TEXT.format(minutes=settings.document_offer_minutes))],
-                           [open_url(texts.LINK_BUTTON, url)], fallback=texts.LINK_TITLE.format(year=year))
-            activity = to_activity(content, summary=texts.LINK_TITLE.format(year=year))
+            activity = link_offer(settings.link_base_url, token, texts.LINK_TITLE.format(year=year),
+                                  texts.LINK_TEXT.format(minutes=settings.document_offer_minutes), texts.LINK_BUTTON)
         await step.context.send_activity(activity)
         return await step.end_dialog(True)
 

@@ -14,15 +14,15 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agreement.calendar import load_calendar
 from agreement.overview import Overview, build_overview, scope_of
 from bot import one_time_tokens
-from bot.cards import MAX_CARD_BYTES, card, card_size, heading, open_url, text, to_activity
-from bot.files import LINK_ROUTE, consent_attachment
+from bot.cards import MAX_CARD_BYTES, card_size, text, to_activity
+from bot.files import consent_offer, link_offer
 from bot.one_time_tokens import Kind, Subject
 from bot.settings import FILE_CONSENT
 from bot.turn import turn_session
@@ -114,14 +114,9 @@ async def send_spreadsheet_offer(context: TurnContext, deps: DialogDeps, year: o
                                         subject_kind=Subject.OVERVIEW, year=year)
     if consent:
         # Measured now for the consent card; the file handed out is made anew when it is taken.
-        context_data = {"overview_year": year, "token": token}
-        activity = MessageFactory.attachment(consent_attachment(
-            file_name(year), len(content), texts.CONSENT_DESCRIPTION.format(year=year), context_data))
-        activity.summary = texts.CONSENT_SUMMARY
+        activity = consent_offer(file_name(year), len(content), texts.CONSENT_DESCRIPTION.format(year=year),
+                                 {"overview_year": year, "token": token}, texts.CONSENT_SUMMARY)
     else:
-        url = settings.link_base_url + LINK_ROUTE.format(token=token)
-        title = texts.LINK_TITLE.format(year=year)
-        activity = to_activity(card([heading(title, size="Medium"),
-                                     text(texts.LINK_TEXT.format(minutes=settings.document_offer_minutes))],
-                                    [open_url(texts.LINK_BUTTON, url)], fallback=title), summary=title)
+        activity = link_offer(settings.link_base_url, token, texts.LINK_TITLE.format(year=year),
+                              texts.LINK_TEXT.format(minutes=settings.document_offer_minutes), texts.LINK_BUTTON)
     await context.send_activity(activity)

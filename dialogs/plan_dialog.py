@@ -13,7 +13,6 @@ import logging
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
-from botbuilder.core import MessageFactory
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +21,8 @@ from agreement.access import Role
 from agreement.opening import AgreementAccess
 from agreement.steps import plan_meeting, record_meeting_event
 from bot import actions, one_time_tokens
-from bot.cards import card, heading, open_url, submit, text, to_activity
-from bot.files import LINK_ROUTE, consent_attachment
+from bot.cards import submit, to_activity
+from bot.files import consent_offer, link_offer
 from bot.one_time_tokens import Kind, Subject
 from bot.settings import FILE_CONSENT
 from dialogs.cards.message import message_card
@@ -126,17 +125,12 @@ class PlanDialog(FlowDialog):
         token, opened = await self.change(step, partial(self._issue, Kind.CONSENT if consent else Kind.LINK))
         if consent:
             content = await self.read(step, partial(self._calendar_file, settings.meeting_minutes))
-            context = {"agreement_id": opened.agreement.id, "token": token, "meeting": True}
-            description = texts.ICS_CONSENT_DESCRIPTION.format(other=opened.other.name)
-            activity = MessageFactory.attachment(
-                consent_attachment(ics_file_name(opened.agreement.subordinate), len(content), description, context))
-            activity.summary = texts.ICS_TITLE
-            return activity
-        url = settings.link_base_url + LINK_ROUTE.format(token=token)
-        content = card([heading(texts.ICS_TITLE, size="Medium"),
-                        text(texts.ICS_LINK_TEXT.format(minutes=settings.document_offer_minutes))],
-                       [open_url(texts.ICS_BUTTON, url)], fallback=texts.ICS_TITLE)
-        return to_activity(content, summary=texts.ICS_TITLE)
+            return consent_offer(ics_file_name(opened.agreement.subordinate), len(content),
+                                 texts.ICS_CONSENT_DESCRIPTION.format(other=opened.other.name),
+                                 {"agreement_id": opened.agreement.id, "token": token, "meeting": True},
+                                 texts.ICS_TITLE)
+        return link_offer(settings.link_base_url, token, texts.ICS_TITLE,
+                          texts.ICS_LINK_TEXT.format(minutes=settings.document_offer_minutes), texts.ICS_BUTTON)
 
     async def _issue(self, kind: Kind, session: AsyncSession, opened: AgreementAccess) -> str:
         minutes = self.deps.settings.document_offer_minutes
